@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from anxin.accounts.choices import ROLE_ORG_KINDS, Role
+from anxin.accounts.models import ApiToken, OrgUnit, User
+from anxin.core.errors import PermissionDenied, ValidationFailed
+
+
+def user_create(*, username: str, password: str, role: str, org_unit: OrgUnit, display_name: str = "", extension: str = "") -> User:
+    if role not in Role.values:
+        raise ValidationFailed(fields={"role": _("Unknown role.")})
+    if org_unit.kind not in ROLE_ORG_KINDS[role]:
+        raise ValidationFailed(fields={"org_unit": _("This role cannot belong to this kind of organisation unit.")})
+    user = User(username=username, role=role, org_unit=org_unit, display_name=display_name, extension=extension)
+    user.set_password(password)
+    user.save()
+    return user
+
+
+@transaction.atomic
+def api_token_create(*, actor: User, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token for ``user``; returns the token row and the raw secret (shown once)."""
+    if not actor.has_role(Role.HQ_MANAGER):
+        raise PermissionDenied(_("Only an administrator can create API tokens."))
+    raw = "ax_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, prefix=raw[3:11], token_hash=ApiToken.hash(raw), created_by=actor)
+    return token, raw
+
+
+def api_token_authenticate(*, raw_token: str) -> User | None:
+    token = (
+        ApiToken.objects.select_related("user", "user__org_unit")
+        .filter(token_hash=ApiToken.hash(raw_token), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,24 @@
+"""The JSON API under /api/v1/: one NinjaAPI that mounts each app's router."""
+
+from ninja import NinjaAPI
+
+from anxin.core.api import BrowserSessionAuth, TokenAuth, install_error_handlers
+
+api = NinjaAPI(
+    title="Anxin API",
+    version="1",
+    urls_namespace="api",
+    auth=[TokenAuth(), BrowserSessionAuth()],
+    docs_url="/docs",
+    description="安心售后服务系统 JSON API. Errors: {\"error\": {\"code\", \"message\", \"fields\"}}. "
+    "POST accepts an Idempotency-Key header.",
+)
+install_error_handlers(api)
+
+from anxin.accounts.api import router as accounts_router  # noqa: E402
+from anxin.customers.api import router as customers_router  # noqa: E402
+from anxin.orders.api import router as orders_router  # noqa: E402
+
+api.add_router("/", accounts_router)
+api.add_router("/customers", customers_router)
+api.add_router("/orders", orders_router)

@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from django.apps import apps
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from anxin.accounts.choices import OrgKind, Role
+from anxin.core.scoping import ScopedQuerySet
+from anxin.customers.choices import ApplianceStatus, CustomerGroup, MarketTier, PhoneKind
+
+# Roles that answer the nationwide hotline see the whole shared archive ("one entry, shared nationwide").
+ARCHIVE_WIDE_ROLES = (Role.AGENT, Role.CALLBACK_AGENT)
+
+
+class Customer(models.Model):
+    """A customer (用户档案): entered once, found by any agent by phone, name or address."""
+
+    name = models.CharField(_("name"), max_length=50)
+    group = models.CharField(_("customer group"), max_length=20, choices=CustomerGroup.choices, default=CustomerGroup.URBAN)
+    region = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("home region"))
+    registered_by = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("registered by"))
+    marketing_consent = models.BooleanField(_("marketing consent"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    history = HistoricalRecords()
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_vip(self) -> bool:
+        return self.group == CustomerGroup.VIP
+
+    @classmethod
+    def scope_q(cls, user):
+        if user.sees_everything or user.role in ARCHIVE_WIDE_ROLES:
+            return None
+        WorkOrder = apps.get_model("orders", "WorkOrder")
+        unit = user.org_unit
+        if unit.kind == OrgKind.REGION:
+            return Q(region=unit) | Q(Exists(WorkOrder.objects.filter(customer=OuterRef("pk"), outlet__parent=unit)))
+        if unit.kind == OrgKind.OUTLET:
+            if user.role == Role.TECHNICIAN:
+                return Q(Exists(WorkOrder.objects.filter(customer=OuterRef("pk"), technician__user=user)))
+            return Q(Exists(WorkOrder.objects.filter(customer=OuterRef("pk"), outlet=unit)))
+        if unit.kind == OrgKind.DEALER:
+            return Q(registered_by=unit) | Q(Exists(Appliance.objects.filter(customer=OuterRef("pk"), dealer=unit)))
+        return Q(pk__in=[])
+
+
+class CustomerPhone(models.Model):
+    """A phone number of a customer, stored in national form without spaces (``13812345678``, ``057188001234``)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones", verbose_name=_("customer"))
+    number = models.CharField(_("phone"), max_length=20)
+    kind = models.CharField(_("kind"), max_length=10, choices=PhoneKind.choices, default=PhoneKind.MOBILE)
+    is_primary = models.BooleanField(_("primary"), default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("customer phone")
+        verbose_name_plural = _("customer phones")
+        indexes = [models.Index(fields=["number"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CustomerAddress(models.Model):
+    """An address (地址), parsed into administrative divisions; unresolved ones are kept and flagged."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("customer"))
+    text = models.CharField(_("address"), max_length=200)
+    province = models.CharField(_("province"), max_length=30, blank=True)
+    city = models.CharField(_("city"), max_length=30, blank=True)
+    district = models.CharField(_("district"), max_length=30, blank=True)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    division_code = models.CharField(_("division code"), max_length=12, blank=True, db_index=True)
+    market_tier = models.PositiveSmallIntegerField(_("market tier"), choices=MarketTier.choices, default=MarketTier.UNKNOWN)
+    needs_review = models.BooleanField(_("needs correction"), default=False)
+    is_primary = models.BooleanField(_("primary"), default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("customer address")
+        verbose_name_plural = _("customer addresses")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Appliance(models.Model):
+    """An installed appliance (家电): model, serial, purchase and install dates, warranty end."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="appliances", verbose_name=_("customer"))
+    product_model = models.ForeignKey("catalog.ProductModel", on_delete=models.PROTECT, related_name="+", verbose_name=_("model"))
+    serial = models.CharField(_("serial / barcode"), max_length=40, blank=True, db_index=True)
+    purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
+    install_date = models.DateField(_("install date"), null=True, blank=True)
+    dealer = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("dealer"))
+    store_name = models.CharField(_("store"), max_length=100, blank=True)
+    invoice_no = models.CharField(_("invoice number"), max_length=40, blank=True)
+    warranty_end = models.DateField(_("warranty end"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=ApplianceStatus.choices, default=ApplianceStatus.IN_USE)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("appliance")
+        verbose_name_plural = _("appliances")
+
+    def __str__(self) -> str:
+        return str(self.product_model)
+
+    def compute_warranty_end(self) -> date | None:
+        start = self.purchase_date or self.install_date
+        if start is None:
+            return None
+        return start + relativedelta(months=self.product_model.category.warranty_months)
+
+    def in_warranty(self, on: date) -> bool:
+        return self.warranty_end is not None and on <= self.warranty_end
+
+
+class MarketTierRule(models.Model):
+    """Configured market tier (市场级别) for a division-code prefix; the longest matching prefix wins."""
+
+    division_prefix = models.CharField(_("division code prefix"), max_length=12, unique=True)
+    tier = models.PositiveSmallIntegerField(_("market tier"), choices=MarketTier.choices)
+    note = models.CharField(_("note"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("market tier rule")
+        verbose_name_plural = _("market tier rules")

@@ -1,0 +1,47 @@
+"""Routing an order to an outlet and checking a technician assignment (分级派工)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from anxin.core.events import subscribe
+from anxin.network.models import Technician
+from anxin.network.selectors import outlets_covering
+
+# VIP customers are served by senior technicians: this grade level or above (A = 4).
+VIP_MIN_LEVEL = 4
+
+
+def technician_assignment_problems(*, order, technician: Technician) -> list[str]:
+    """Why ``technician`` may not take ``order`` (empty list: they may)."""
+    problems = []
+    if technician.outlet_id != order.outlet_id:
+        problems.append(_("The technician does not belong to the order's outlet."))
+    if not technician.active:
+        problems.append(_("The technician is not active."))
+    needed = order.required_level
+    if order.is_vip:
+        needed = max(needed, VIP_MIN_LEVEL)
+    if not technician.covers(needed):
+        problems.append(
+            _("Grade %(grade)s does not cover difficulty %(level)s.") % {"grade": technician.grade, "level": needed}
+        )
+    skill_ids = {s.pk for s in technician.skills.all()}
+    missing = {line.product_model.category_id for line in order.lines.all()} - skill_ids
+    if missing:
+        problems.append(_("The technician lacks the skill for a product category on this order."))
+    return problems
+
+
+@subscribe("order.created")
+def route_new_order(*, order, actor) -> None:
+    """Route a new order to the outlet covering its address (inside the creating transaction)."""
+    from anxin.orders.services import order_transition
+
+    categories = {line.product_model.category_id for line in order.lines.all()}
+    outlets = outlets_covering(division_code=order.address.division_code, category_ids=categories)
+    if not outlets:
+        order.routing_note = _("No outlet covers this address and product; route it by hand.")
+        order.save(update_fields=["routing_note"])
+        return
+    order_transition(order_id=order.pk, action="route", actor=None, data={"outlet": outlets[0].pk})

@@ -1,0 +1,201 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from ninja import Router, Schema
+
+from anxin.core.scoping import get_visible_or_404
+from anxin.customers.selectors import contact_visible, mask_address
+from anxin.feedback.services import callback_record
+from anxin.orders.models import WorkOrder
+from anxin.orders.selectors import order_list
+from anxin.orders.services import LineInput, OrderInput, order_create, order_transition
+from anxin.orders.transitions import available_actions
+
+router = Router(tags=["orders"])
+
+
+class LineOut(Schema):
+    id: int
+    product_model: str
+    category: str
+    appliance_id: int | None
+    symptom: str
+    fault_code: str | None
+    in_warranty: bool
+
+
+class StatusChangeOut(Schema):
+    action: str
+    from_status: str
+    to_status: str
+    actor: str | None
+    at: datetime
+    reason: str
+
+
+class OrderOut(Schema):
+    id: int
+    number: str
+    order_type: str
+    channel: str
+    priority: str
+    status: str
+    version: int
+    customer_id: int
+    customer_name: str
+    address: str
+    is_vip: bool
+    region: str | None
+    outlet_id: int | None
+    outlet: str | None
+    technician_id: int | None
+    technician: str | None
+    appointment_start: datetime | None
+    appointment_end: datetime | None
+    visit_deadline: datetime | None
+    satisfaction: str
+    created_at: datetime
+    lines: list[LineOut]
+    actions: list[str]
+
+
+class OrderDetailOut(OrderOut):
+    history: list[StatusChangeOut]
+
+
+class LineIn(Schema):
+    product_model_id: int | None = None
+    appliance_id: int | None = None
+    symptom: str = ""
+    fault_code_id: int | None = None
+
+
+class OrderIn(Schema):
+    customer_id: int
+    address_id: int | None = None
+    order_type: str = "repair"
+    channel: str = "api"
+    priority: str = "normal"
+    description: str = ""
+    appointment_start: datetime | None = None
+    appointment_end: datetime | None = None
+    lines: list[LineIn]
+
+
+class TransitionIn(Schema):
+    action: str
+    expected_version: int | None = None
+    outlet: int | None = None
+    technician: int | None = None
+    fault_code: int | None = None
+    resolution: str = ""
+    reason: str = ""
+
+
+class CallbackIn(Schema):
+    satisfaction: str
+    problem_solved: bool = True
+    comment: str = ""
+    expected_version: int | None = None
+
+
+class OrderPage(Schema):
+    count: int
+    results: list[OrderOut]
+
+
+def order_out(order: WorkOrder, user, *, detail: bool = False) -> OrderOut | OrderDetailOut:
+    full = contact_visible(user=user, customer=order.customer)
+    payload = dict(
+        id=order.pk,
+        number=order.number or "",
+        order_type=order.order_type,
+        channel=order.channel,
+        priority=order.priority,
+        status=order.status,
+        version=order.version,
+        customer_id=order.customer_id,
+        customer_name=order.customer.name,
+        address=order.address.text if full else mask_address(order.address.text, order.address.district),
+        is_vip=order.is_vip,
+        region=order.region.name if order.region else None,
+        outlet_id=order.outlet_id,
+        outlet=order.outlet.name if order.outlet else None,
+        technician_id=order.technician_id,
+        technician=order.technician.name if order.technician else None,
+        appointment_start=order.appointment_start,
+        appointment_end=order.appointment_end,
+        visit_deadline=order.visit_deadline,
+        satisfaction=order.satisfaction,
+        created_at=order.created_at,
+        lines=[
+            LineOut(
+                id=line.pk,
+                product_model=line.product_model.code,
+                category=line.product_model.category.name,
+                appliance_id=line.appliance_id,
+                symptom=line.symptom,
+                fault_code=line.fault_code.code if line.fault_code else None,
+                in_warranty=line.in_warranty,
+            )
+            for line in order.lines.all()
+        ],
+        actions=[t.action for t in available_actions(order, user)],
+    )
+    if not detail:
+        return OrderOut(**payload)
+    history = [
+        StatusChangeOut(action=c.action, from_status=c.from_status, to_status=c.to_status, actor=str(c.actor) if c.actor else None, at=c.at, reason=c.reason)
+        for c in order.status_changes.select_related("actor")
+    ]
+    return OrderDetailOut(**payload, history=history)
+
+
+def _detail(order_id: int, user):
+    order = get_visible_or_404(WorkOrder, user, pk=order_id)
+    return order_out(order, user, detail=True)
+
+
+@router.get("", response=OrderPage)
+def list_orders(request, status: str = "", order_type: str = "", q: str = "", page: int = 1, page_size: int = 0):
+    size = min(page_size or settings.ANXIN_PAGE_SIZE, 200)
+    qs = order_list(user=request.auth, status=status, order_type=order_type, q=q)
+    start = max(page - 1, 0) * size
+    return OrderPage(count=qs.count(), results=[order_out(o, request.auth) for o in qs[start : start + size]])
+
+
+@router.get("/{order_id}", response=OrderDetailOut)
+def get_order(request, order_id: int):
+    return _detail(order_id, request.auth)
+
+
+@router.post("", response={201: OrderDetailOut})
+def create_order(request, payload: OrderIn):
+    data = OrderInput(
+        customer_id=payload.customer_id,
+        address_id=payload.address_id,
+        order_type=payload.order_type,
+        channel=payload.channel,
+        priority=payload.priority,
+        description=payload.description,
+        appointment_start=payload.appointment_start,
+        appointment_end=payload.appointment_end,
+        lines=[LineInput(**line.dict()) for line in payload.lines],
+    )
+    order = order_create(actor=request.auth, data=data)
+    return 201, _detail(order.pk, request.auth)
+
+
+@router.post("/{order_id}/transitions", response=OrderDetailOut)
+def transition_order(request, order_id: int, payload: TransitionIn):
+    data = payload.dict(exclude={"action", "expected_version"}, exclude_none=True)
+    order_transition(order_id=order_id, action=payload.action, actor=request.auth, data=data, expected_version=payload.expected_version)
+    return _detail(order_id, request.auth)
+
+
+@router.post("/{order_id}/callback", response=OrderDetailOut)
+def record_callback(request, order_id: int, payload: CallbackIn):
+    callback_record(actor=request.auth, order_id=order_id, **payload.dict())
+    return _detail(order_id, request.auth)

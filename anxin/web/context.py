@@ -1,0 +1,27 @@
+"""Navigation by role: each role sees the menu entries of its daily work."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from anxin.accounts.choices import Role
+
+NAV = [
+    ("home", _("Dashboard"), "home", None),
+    ("orders", _("Work orders"), "order_list", None),
+    ("customers", _("Customers"), "customer_list", (Role.HQ_MANAGER, Role.AGENT, Role.CALLBACK_AGENT, Role.REGION_DIRECTOR, Role.OUTLET_MANAGER, Role.DEALER, Role.QUALITY, Role.TECH_LEAD)),
+    ("callbacks", _("Callbacks"), "callback_queue", (Role.HQ_MANAGER, Role.CALLBACK_AGENT, Role.QUALITY, Role.REGION_DIRECTOR)),
+    ("jobs", _("My jobs"), "technician_jobs", (Role.TECHNICIAN,)),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    items = []
+    for key, label, url_name, roles in NAV:
+        if roles is None or user.is_superuser or user.role in roles:
+            items.append({"key": key, "label": label, "url": reverse(url_name)})
+    return {"nav_items": items}

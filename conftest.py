@@ -1,0 +1,26 @@
+"""Shared test world: one persona per role, two regions, outlets inside and outside the scope.
+
+Alice-style fixed personas (cf. healthchecks' Alice/Bob/Charlie): every scoping test uses the
+same people, and ``outsider_*`` belong to another region's outlet.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+
+@pytest.fixture(autouse=True)
+def _fast_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.LANGUAGE_CODE = "zh-hans"
+
+
+@pytest.fixture
+def world(db):
+    from anxin.testing import build_world
+
+    return build_world()
