@@ -10,8 +10,7 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=[TokenAuth(), BrowserSessionAuth()],
     docs_url="/docs",
-    description="安心售后服务系统 JSON API. Errors: {\"error\": {\"code\", \"message\", \"fields\"}}. "
-    "POST accepts an Idempotency-Key header.",
+    description='安心售后服务系统 JSON API. Errors: {"error": {"code", "message", "fields"}}. POST accepts an Idempotency-Key header.',
 )
 install_error_handlers(api)
 

@@ -99,10 +99,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000; "
-            "PRAGMA foreign_keys=ON;"
-        ),
+        "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000; PRAGMA foreign_keys=ON;"),
     }
     _db["TEST"] = {"NAME": env_str("ANXIN_TEST_SQLITE", "") or None}
 DATABASES = {"default": _db}
@@ -148,9 +145,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if PROD
-            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+            "whitenoise.storage.CompressedManifestStaticFilesStorage" if PROD else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.utils import timezone
 
@@ -47,7 +47,13 @@ class World:
     def order(self, *, customer=None, actor=None, fault=None, appliance=None, window=True, **kw):
         customer = customer or self.customer()
         if appliance is None:
-            appliance = appliance_add(actor=self.users["agent"], customer=customer, product_model=self.model, serial="SN-1", purchase_date=date.today() - timedelta(days=100))
+            appliance = appliance_add(
+                actor=self.users["agent"],
+                customer=customer,
+                product_model=self.model,
+                serial="SN-1",
+                purchase_date=timezone.localdate() - timedelta(days=100),
+            )
         start = timezone.now() + timedelta(hours=2)
         data = OrderInput(
             customer_id=customer.pk,
@@ -61,10 +67,18 @@ class World:
 
 def build_world() -> World:
     hq = OrgUnit.objects.create(kind=OrgKind.HQ, code="HQ", name="顾客服务部")
-    region = OrgUnit.objects.create(kind=OrgKind.REGION, parent=hq, code="R-HZ", name="杭州中心", division_code="3301", city="杭州市", service_level=ServiceLevel.A)
-    outlet = OrgUnit.objects.create(kind=OrgKind.OUTLET, parent=region, code="O-HZ-01", name="西湖特约网点", outlet_kind=OutletKind.AUTHORIZED, city="杭州市")
-    other_region = OrgUnit.objects.create(kind=OrgKind.REGION, parent=hq, code="R-NJ", name="南京中心", division_code="3201", city="南京市", service_level=ServiceLevel.B)
-    other_outlet = OrgUnit.objects.create(kind=OrgKind.OUTLET, parent=other_region, code="O-NJ-01", name="玄武星级服务中心", outlet_kind=OutletKind.STAR, city="南京市")
+    region = OrgUnit.objects.create(
+        kind=OrgKind.REGION, parent=hq, code="R-HZ", name="杭州中心", division_code="3301", city="杭州市", service_level=ServiceLevel.A
+    )
+    outlet = OrgUnit.objects.create(
+        kind=OrgKind.OUTLET, parent=region, code="O-HZ-01", name="西湖特约网点", outlet_kind=OutletKind.AUTHORIZED, city="杭州市"
+    )
+    other_region = OrgUnit.objects.create(
+        kind=OrgKind.REGION, parent=hq, code="R-NJ", name="南京中心", division_code="3201", city="南京市", service_level=ServiceLevel.B
+    )
+    other_outlet = OrgUnit.objects.create(
+        kind=OrgKind.OUTLET, parent=other_region, code="O-NJ-01", name="玄武星级服务中心", outlet_kind=OutletKind.STAR, city="南京市"
+    )
     dealer = OrgUnit.objects.create(kind=OrgKind.DEALER, parent=region, code="D-HZ-01", name="杭州国美文三路店")
     OutletCoverage.objects.create(outlet=outlet, division_prefix="3301")
     OutletCoverage.objects.create(outlet=other_outlet, division_prefix="3201")
@@ -95,7 +109,9 @@ def build_world() -> World:
         "outsider_technician": mk("outsider_technician", Role.TECHNICIAN, other_outlet),
     }
     tech = Technician.objects.create(user=users["technician"], outlet=outlet, name="李师傅", grade="C", mobile="13900001111")
-    senior = Technician.objects.create(user=users["senior"], outlet=outlet, name="王师傅", grade="A", mobile="13900002222", years_of_service=5)
+    senior = Technician.objects.create(
+        user=users["senior"], outlet=outlet, name="王师傅", grade="A", mobile="13900002222", years_of_service=5
+    )
     outsider = Technician.objects.create(user=users["outsider_technician"], outlet=other_outlet, name="赵师傅", grade="A+")
     for t in (tech, senior, outsider):
         t.skills.add(aircon)

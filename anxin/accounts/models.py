@@ -24,7 +24,9 @@ class OrgUnit(models.Model):
     parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent"))
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=100)
-    division_code = models.CharField(_("division code"), max_length=12, blank=True, help_text=_("Administrative division (行政区划) code of the seat."))
+    division_code = models.CharField(
+        _("division code"), max_length=12, blank=True, help_text=_("Administrative division (行政区划) code of the seat.")
+    )
     city = models.CharField(_("city"), max_length=50, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
@@ -69,7 +71,9 @@ class User(AbstractUser):
     """A person who logs in (用户). Belongs to one organisation unit and holds one role."""
 
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
-    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("organisation unit"))
+    org_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("organisation unit")
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
     extension = models.CharField(_("phone extension"), max_length=10, blank=True)
 
@@ -104,6 +108,9 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
 
     @staticmethod
     def hash(raw: str) -> str:

@@ -28,8 +28,7 @@ def history_entries(*objects, limit: int = 200) -> list[dict]:
             if prev is not None:
                 delta = rec.diff_against(prev)
                 changes = [
-                    {"field": str(rec.instance._meta.get_field(c.field).verbose_name), "old": c.old, "new": c.new}
-                    for c in delta.changes
+                    {"field": str(rec.instance._meta.get_field(c.field).verbose_name), "old": c.old, "new": c.new} for c in delta.changes
                 ]
             entries.append(
                 {

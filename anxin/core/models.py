@@ -22,3 +22,6 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "key", "route"], name="idempotency_unique_key"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.route} {self.key}"

@@ -61,7 +61,9 @@ def customer_out(customer: Customer, user) -> CustomerOut:
         group=customer.group,
         is_vip=customer.is_vip,
         region=customer.region.name if customer.region else None,
-        phones=[PhoneOut(number=p.number if full else mask_phone(p.number), kind=p.kind, is_primary=p.is_primary) for p in customer.phones.all()],
+        phones=[
+            PhoneOut(number=p.number if full else mask_phone(p.number), kind=p.kind, is_primary=p.is_primary) for p in customer.phones.all()
+        ],
         addresses=[
             AddressOut(
                 id=a.pk,

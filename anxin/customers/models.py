@@ -23,8 +23,12 @@ class Customer(models.Model):
 
     name = models.CharField(_("name"), max_length=50)
     group = models.CharField(_("customer group"), max_length=20, choices=CustomerGroup.choices, default=CustomerGroup.URBAN)
-    region = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("home region"))
-    registered_by = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("registered by"))
+    region = models.ForeignKey(
+        "accounts.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("home region")
+    )
+    registered_by = models.ForeignKey(
+        "accounts.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("registered by")
+    )
     marketing_consent = models.BooleanField(_("marketing consent"), default=False)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -113,7 +117,9 @@ class Appliance(models.Model):
     serial = models.CharField(_("serial / barcode"), max_length=40, blank=True, db_index=True)
     purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
     install_date = models.DateField(_("install date"), null=True, blank=True)
-    dealer = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("dealer"))
+    dealer = models.ForeignKey(
+        "accounts.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("dealer")
+    )
     store_name = models.CharField(_("store"), max_length=100, blank=True)
     invoice_no = models.CharField(_("invoice number"), max_length=40, blank=True)
     warranty_end = models.DateField(_("warranty end"), null=True, blank=True)
@@ -148,3 +154,6 @@ class MarketTierRule(models.Model):
     class Meta:
         verbose_name = _("market tier rule")
         verbose_name_plural = _("market tier rules")
+
+    def __str__(self) -> str:
+        return f"{self.division_prefix} → {self.tier}"

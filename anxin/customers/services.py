@@ -7,13 +7,17 @@ import phonenumbers
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from anxin.accounts.choices import Role
 from anxin.accounts.models import User
 from anxin.catalog.models import ProductModel
 from anxin.core.audit import audited
-from anxin.core.errors import ValidationFailed
+from anxin.core.errors import PermissionDenied, ValidationFailed
 from anxin.customers.address import parse_address
 from anxin.customers.choices import CustomerGroup, PhoneKind
 from anxin.customers.models import Appliance, Customer, CustomerAddress, CustomerPhone
+
+# Who may register a customer: the hotline, managers, outlets (walk-ins) and dealers (sales).
+CUSTOMER_CREATE_ROLES = (Role.HQ_MANAGER, Role.AGENT, Role.REGION_DIRECTOR, Role.OUTLET_MANAGER, Role.DEALER)
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ def customer_create(
     notes: str = "",
     registered_by=None,
 ) -> Customer:
+    if not actor.has_role(*CUSTOMER_CREATE_ROLES):
+        raise PermissionDenied(_("Your role may not register customers."))
     errors: dict[str, str] = {}
     name = (name or "").strip()
     if not name:

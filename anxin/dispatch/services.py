@@ -23,9 +23,7 @@ def technician_assignment_problems(*, order, technician: Technician) -> list[str
     if order.is_vip:
         needed = max(needed, VIP_MIN_LEVEL)
     if not technician.covers(needed):
-        problems.append(
-            _("Grade %(grade)s does not cover difficulty %(level)s.") % {"grade": technician.grade, "level": needed}
-        )
+        problems.append(_("Grade %(grade)s does not cover difficulty %(level)s.") % {"grade": technician.grade, "level": needed})
     skill_ids = {s.pk for s in technician.skills.all()}
     missing = {line.product_model.category_id for line in order.lines.all()} - skill_ids
     if missing:

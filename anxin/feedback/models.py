@@ -21,3 +21,6 @@ class Callback(models.Model):
         verbose_name = _("callback")
         verbose_name_plural = _("callbacks")
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.order} {self.satisfaction}"

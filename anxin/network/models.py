@@ -15,7 +15,13 @@ class OutletCoverage(models.Model):
     """An area an outlet serves (服务区域): a division-code prefix (district ``330106`` or city ``3301``),
     optionally limited to one product category."""
 
-    outlet = models.ForeignKey("accounts.OrgUnit", on_delete=models.CASCADE, related_name="coverages", limit_choices_to={"kind": OrgKind.OUTLET}, verbose_name=_("outlet"))
+    outlet = models.ForeignKey(
+        "accounts.OrgUnit",
+        on_delete=models.CASCADE,
+        related_name="coverages",
+        limit_choices_to={"kind": OrgKind.OUTLET},
+        verbose_name=_("outlet"),
+    )
     division_prefix = models.CharField(_("division code prefix"), max_length=12)
     category = models.ForeignKey("catalog.ProductCategory", on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("category"))
 
@@ -24,12 +30,21 @@ class OutletCoverage(models.Model):
         verbose_name_plural = _("outlet coverages")
         indexes = [models.Index(fields=["division_prefix"])]
 
+    def __str__(self) -> str:
+        return f"{self.outlet} {self.division_prefix}"
+
 
 class Technician(models.Model):
     """A service technician (服务工程师) of an outlet, with a grade and category skills."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="technician", verbose_name=_("user"))
-    outlet = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="technicians", limit_choices_to={"kind": OrgKind.OUTLET}, verbose_name=_("outlet"))
+    outlet = models.ForeignKey(
+        "accounts.OrgUnit",
+        on_delete=models.PROTECT,
+        related_name="technicians",
+        limit_choices_to={"kind": OrgKind.OUTLET},
+        verbose_name=_("outlet"),
+    )
     name = models.CharField(_("name"), max_length=50)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
     grade = models.CharField(_("grade"), max_length=2, choices=Grade.choices, default=Grade.C)

@@ -108,29 +108,29 @@ class OrderPage(Schema):
 
 def order_out(order: WorkOrder, user, *, detail: bool = False) -> OrderOut | OrderDetailOut:
     full = contact_visible(user=user, customer=order.customer)
-    payload = dict(
-        id=order.pk,
-        number=order.number or "",
-        order_type=order.order_type,
-        channel=order.channel,
-        priority=order.priority,
-        status=order.status,
-        version=order.version,
-        customer_id=order.customer_id,
-        customer_name=order.customer.name,
-        address=order.address.text if full else mask_address(order.address.text, order.address.district),
-        is_vip=order.is_vip,
-        region=order.region.name if order.region else None,
-        outlet_id=order.outlet_id,
-        outlet=order.outlet.name if order.outlet else None,
-        technician_id=order.technician_id,
-        technician=order.technician.name if order.technician else None,
-        appointment_start=order.appointment_start,
-        appointment_end=order.appointment_end,
-        visit_deadline=order.visit_deadline,
-        satisfaction=order.satisfaction,
-        created_at=order.created_at,
-        lines=[
+    payload = {
+        "id": order.pk,
+        "number": order.number or "",
+        "order_type": order.order_type,
+        "channel": order.channel,
+        "priority": order.priority,
+        "status": order.status,
+        "version": order.version,
+        "customer_id": order.customer_id,
+        "customer_name": order.customer.name,
+        "address": order.address.text if full else mask_address(order.address.text, order.address.district),
+        "is_vip": order.is_vip,
+        "region": order.region.name if order.region else None,
+        "outlet_id": order.outlet_id,
+        "outlet": order.outlet.name if order.outlet else None,
+        "technician_id": order.technician_id,
+        "technician": order.technician.name if order.technician else None,
+        "appointment_start": order.appointment_start,
+        "appointment_end": order.appointment_end,
+        "visit_deadline": order.visit_deadline,
+        "satisfaction": order.satisfaction,
+        "created_at": order.created_at,
+        "lines": [
             LineOut(
                 id=line.pk,
                 product_model=line.product_model.code,
@@ -142,12 +142,19 @@ def order_out(order: WorkOrder, user, *, detail: bool = False) -> OrderOut | Ord
             )
             for line in order.lines.all()
         ],
-        actions=[t.action for t in available_actions(order, user)],
-    )
+        "actions": [t.action for t in available_actions(order, user)],
+    }
     if not detail:
         return OrderOut(**payload)
     history = [
-        StatusChangeOut(action=c.action, from_status=c.from_status, to_status=c.to_status, actor=str(c.actor) if c.actor else None, at=c.at, reason=c.reason)
+        StatusChangeOut(
+            action=c.action,
+            from_status=c.from_status,
+            to_status=c.to_status,
+            actor=str(c.actor) if c.actor else None,
+            at=c.at,
+            reason=c.reason,
+        )
         for c in order.status_changes.select_related("actor")
     ]
     return OrderDetailOut(**payload, history=history)

@@ -24,10 +24,18 @@ class WorkOrder(models.Model):
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="orders", verbose_name=_("customer"))
     address = models.ForeignKey("customers.CustomerAddress", on_delete=models.PROTECT, related_name="orders", verbose_name=_("address"))
     is_vip = models.BooleanField(_("VIP"), default=False)
-    region = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="region_orders", verbose_name=_("region"))
-    outlet = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="outlet_orders", verbose_name=_("outlet"))
-    technician = models.ForeignKey("network.Technician", on_delete=models.PROTECT, null=True, blank=True, related_name="orders", verbose_name=_("technician"))
-    dealer = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="dealer_orders", verbose_name=_("dealer"))
+    region = models.ForeignKey(
+        "accounts.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="region_orders", verbose_name=_("region")
+    )
+    outlet = models.ForeignKey(
+        "accounts.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="outlet_orders", verbose_name=_("outlet")
+    )
+    technician = models.ForeignKey(
+        "network.Technician", on_delete=models.PROTECT, null=True, blank=True, related_name="orders", verbose_name=_("technician")
+    )
+    dealer = models.ForeignKey(
+        "accounts.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="dealer_orders", verbose_name=_("dealer")
+    )
 
     description = models.TextField(_("description"), blank=True)
     appointment_start = models.DateTimeField(_("appointment from"), null=True, blank=True)
@@ -35,7 +43,9 @@ class WorkOrder(models.Model):
     visit_deadline = models.DateTimeField(_("visit deadline"), null=True, blank=True)
     routing_note = models.CharField(_("routing note"), max_length=200, blank=True)
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("created by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("created by")
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
@@ -89,10 +99,14 @@ class OrderLine(models.Model):
     """One appliance on a work order (工单明细): the customer's symptom and, later, the diagnosed fault."""
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="lines", verbose_name=_("work order"))
-    appliance = models.ForeignKey("customers.Appliance", on_delete=models.PROTECT, null=True, blank=True, related_name="order_lines", verbose_name=_("appliance"))
+    appliance = models.ForeignKey(
+        "customers.Appliance", on_delete=models.PROTECT, null=True, blank=True, related_name="order_lines", verbose_name=_("appliance")
+    )
     product_model = models.ForeignKey("catalog.ProductModel", on_delete=models.PROTECT, related_name="+", verbose_name=_("model"))
     symptom = models.CharField(_("symptom"), max_length=200, blank=True)
-    fault_code = models.ForeignKey("catalog.FaultCode", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("fault code"))
+    fault_code = models.ForeignKey(
+        "catalog.FaultCode", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("fault code")
+    )
     resolution = models.CharField(_("resolution"), max_length=200, blank=True)
     in_warranty = models.BooleanField(_("in warranty"), default=False)
 
@@ -103,6 +117,9 @@ class OrderLine(models.Model):
         verbose_name_plural = _("order lines")
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"{self.order} {self.product_model}"
+
 
 class StatusChange(models.Model):
     """One step of an order through the state machine (状态变更): who, when, from, to, why."""
@@ -111,7 +128,9 @@ class StatusChange(models.Model):
     action = models.CharField(_("action"), max_length=30)
     from_status = models.CharField(_("from"), max_length=20, choices=OrderStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=OrderStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("by"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("by")
+    )
     at = models.DateTimeField(_("at"), auto_now_add=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
@@ -120,3 +139,6 @@ class StatusChange(models.Model):
         verbose_name = _("status change")
         verbose_name_plural = _("status changes")
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order} {self.from_status}→{self.to_status}"

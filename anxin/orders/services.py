@@ -10,14 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from anxin.accounts.choices import OrgKind
+from anxin.accounts.choices import OrgKind, Role
 from anxin.accounts.models import OrgUnit, User
 from anxin.catalog.models import FaultCode, ProductModel
 from anxin.core.audit import audited
 from anxin.core.errors import InvalidTransition, NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from anxin.core.events import publish
 from anxin.customers.choices import MarketTier
-from anxin.customers.models import Appliance, Customer, CustomerAddress
+from anxin.customers.models import Appliance, Customer
 from anxin.network.models import Technician
 from anxin.orders.choices import Channel, OrderStatus, OrderType, Priority, Satisfaction
 from anxin.orders.models import OrderLine, StatusChange, WorkOrder
@@ -25,6 +25,10 @@ from anxin.orders.transitions import SYSTEM, TRANSITIONS, role_of
 
 # Visit deadline after the order is taken, per market tier (Hanel: city 24 h, county 48 h, remote 72 h).
 DEFAULT_VISIT_HOURS = {MarketTier.CITY: 24, MarketTier.COUNTY: 48, MarketTier.REMOTE: 72, MarketTier.UNKNOWN: 48}
+
+
+# Who may register a work order: the hotline, managers and dealers (install after a sale).
+ORDER_CREATE_ROLES = (Role.HQ_MANAGER, Role.AGENT, Role.REGION_DIRECTOR, Role.DEALER, Role.OUTLET_MANAGER)
 
 
 def visit_hours(tier: int) -> int:
@@ -69,6 +73,8 @@ def _validate_window(start, end, errors: dict) -> None:
 @transaction.atomic
 def order_create(*, actor: User, data: OrderInput) -> WorkOrder:
     """Register a work order, compute its visit deadline and route it (via ``order.created``)."""
+    if not actor.has_role(*ORDER_CREATE_ROLES):
+        raise PermissionDenied(_("Your role may not register work orders."))
     errors: dict[str, str] = {}
     customer = Customer.objects.visible_to(actor).filter(pk=data.customer_id).first()
     if customer is None:
@@ -245,8 +251,7 @@ def order_transition(
             raise StaleVersion()
         if order.status not in transition.sources:
             raise InvalidTransition(
-                _("Cannot “%(action)s” an order that is “%(status)s”.")
-                % {"action": transition.label, "status": order.get_status_display()}
+                _("Cannot “%(action)s” an order that is “%(status)s”.") % {"action": transition.label, "status": order.get_status_display()}
             )
         role = role_of(actor)
         if role not in transition.roles:

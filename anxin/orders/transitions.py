@@ -32,7 +32,14 @@ class Transition:
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
-        Transition("route", _("Route to outlet"), (S.CREATED, S.REJECTED), S.ROUTED, (SYSTEM, Role.AGENT, Role.REGION_DIRECTOR, Role.HQ_MANAGER), ("outlet",)),
+        Transition(
+            "route",
+            _("Route to outlet"),
+            (S.CREATED, S.REJECTED),
+            S.ROUTED,
+            (SYSTEM, Role.AGENT, Role.REGION_DIRECTOR, Role.HQ_MANAGER),
+            ("outlet",),
+        ),
         Transition("accept", _("Accept"), (S.ROUTED,), S.ACCEPTED, (Role.OUTLET_MANAGER,)),
         Transition("reject", _("Reject"), (S.ROUTED, S.ACCEPTED), S.REJECTED, (Role.OUTLET_MANAGER,), ("reason",), "danger"),
         Transition("assign", _("Assign technician"), (S.ROUTED, S.ACCEPTED), S.ASSIGNED, (Role.OUTLET_MANAGER,), ("technician",)),
@@ -40,7 +47,14 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("depart", _("Depart"), (S.ASSIGNED, S.CONFIRMED), S.EN_ROUTE, (Role.TECHNICIAN,)),
         Transition("check_in", _("Check in"), (S.ASSIGNED, S.CONFIRMED, S.EN_ROUTE), S.ON_SITE, (Role.TECHNICIAN,)),
         Transition("complete", _("Complete"), (S.ON_SITE,), S.COMPLETED, (Role.TECHNICIAN,), ("fault_code",)),
-        Transition("record_callback", _("Record callback"), (S.COMPLETED,), S.CALLBACK_DONE, (Role.CALLBACK_AGENT, Role.HQ_MANAGER), ("satisfaction",)),
+        Transition(
+            "record_callback",
+            _("Record callback"),
+            (S.COMPLETED,),
+            S.CALLBACK_DONE,
+            (Role.CALLBACK_AGENT, Role.HQ_MANAGER),
+            ("satisfaction",),
+        ),
         Transition("close", _("Close"), (S.CALLBACK_DONE,), S.CLOSED, (SYSTEM, Role.CALLBACK_AGENT, Role.HQ_MANAGER, Role.REGION_DIRECTOR)),
         Transition(
             "cancel",

@@ -10,7 +10,21 @@ from anxin.accounts.choices import Role
 NAV = [
     ("home", _("Dashboard"), "home", None),
     ("orders", _("Work orders"), "order_list", None),
-    ("customers", _("Customers"), "customer_list", (Role.HQ_MANAGER, Role.AGENT, Role.CALLBACK_AGENT, Role.REGION_DIRECTOR, Role.OUTLET_MANAGER, Role.DEALER, Role.QUALITY, Role.TECH_LEAD)),
+    (
+        "customers",
+        _("Customers"),
+        "customer_list",
+        (
+            Role.HQ_MANAGER,
+            Role.AGENT,
+            Role.CALLBACK_AGENT,
+            Role.REGION_DIRECTOR,
+            Role.OUTLET_MANAGER,
+            Role.DEALER,
+            Role.QUALITY,
+            Role.TECH_LEAD,
+        ),
+    ),
     ("callbacks", _("Callbacks"), "callback_queue", (Role.HQ_MANAGER, Role.CALLBACK_AGENT, Role.QUALITY, Role.REGION_DIRECTOR)),
     ("jobs", _("My jobs"), "technician_jobs", (Role.TECHNICIAN,)),
 ]

@@ -4,24 +4,4 @@ from django.shortcuts import render
 
 @login_required
 def home(request):
-    return render(request, "web/home.html")
-
-
-@login_required
-def order_list(request):
-    return render(request, "web/home.html")
-
-
-@login_required
-def customer_list(request):
-    return render(request, "web/home.html")
-
-
-@login_required
-def callback_queue(request):
-    return render(request, "web/home.html")
-
-
-@login_required
-def technician_jobs(request):
-    return render(request, "web/home.html")
+    return render(request, "web/home.html", {"nav_active": "home"})

@@ -21,11 +21,21 @@ def test_full_loop_closes_the_order(world):
     assert order.status == OrderStatus.ASSIGNED
     order = order_transition(order_id=order.pk, action="check_in", actor=world.users["technician"])
     assert order.checked_in_at is not None
-    order = order_transition(order_id=order.pk, action="complete", actor=world.users["technician"], data={"fault_code": world.fault_easy.pk})
+    order = order_transition(
+        order_id=order.pk, action="complete", actor=world.users["technician"], data={"fault_code": world.fault_easy.pk}
+    )
     assert order.status == OrderStatus.COMPLETED
     order = callback_record(actor=world.callback_agent, order_id=order.pk, satisfaction="very_satisfied")
     assert order.status == OrderStatus.CLOSED
-    assert [c.to_status for c in order.status_changes.all()] == ["created", "routed", "assigned", "on_site", "completed", "callback_done", "closed"]
+    assert [c.to_status for c in order.status_changes.all()] == [
+        "created",
+        "routed",
+        "assigned",
+        "on_site",
+        "completed",
+        "callback_done",
+        "closed",
+    ]
 
 
 def test_completing_without_check_in_is_refused_and_changes_nothing(world):

@@ -1,0 +1,7 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+
+@login_required
+def customer_list(request):
+    return render(request, "web/home.html", {"nav_active": "customers"})
