@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # serves Swagger UI from its own static files (no CDN)
     "django_htmx",
     "simple_history",
     "axes",
@@ -101,7 +103,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000; PRAGMA foreign_keys=ON;"),
     }
-    _db["TEST"] = {"NAME": env_str("ANXIN_TEST_SQLITE", "") or None}
+    # Tests use a file, not SQLite's shared-cache memory database: the concurrency tests open a
+    # connection per thread, and shared-cache answers those with "database table is locked"
+    # instead of waiting. The process id keeps parallel runs in one checkout apart (pytest-xdist
+    # also appends _gw<n>); Django deletes the file when the run ends.
+    _db["TEST"] = {"NAME": env_str("ANXIN_TEST_SQLITE", "") or str(VAR_DIR / f"test_anxin_{os.getpid()}.sqlite3")}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -127,6 +133,7 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 # --- i18n / time --------------------------------------------------------------------------
@@ -149,6 +156,10 @@ STORAGES = {
         )
     },
 }
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Outside production whitenoise serves straight from the apps' static folders (no collectstatic).
+WHITENOISE_USE_FINDERS = not PROD
+WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 

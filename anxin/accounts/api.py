@@ -1,4 +1,16 @@
-from ninja import Router, Schema
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from anxin.accounts.models import ApiToken, User
+from anxin.accounts.selectors import api_token_list
+from anxin.accounts.services import api_token_admin_required, api_token_create, api_token_revoke
+from anxin.core.errors import ValidationFailed
 
 router = Router(tags=["accounts"])
 
@@ -12,6 +24,41 @@ class MeOut(Schema):
     org_kind: str | None
 
 
+class TokenIn(Schema):
+    user_id: int
+    name: str
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    user_id: int
+    username: str
+    created_at: datetime
+    created_by: str | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreatedOut(TokenOut):
+    token: str
+
+
+def token_out(token: ApiToken) -> dict:
+    return {
+        "id": token.pk,
+        "name": token.name,
+        "prefix": token.prefix,
+        "user_id": token.user_id,
+        "username": token.user.username,
+        "created_at": token.created_at,
+        "created_by": token.created_by.username if token.created_by else None,
+        "last_used_at": token.last_used_at,
+        "revoked_at": token.revoked_at,
+    }
+
+
 @router.get("/me", response=MeOut)
 def me(request):
     user = request.auth
@@ -23,3 +70,28 @@ def me(request):
         org_unit=user.org_unit.name if user.org_unit else None,
         org_kind=user.org_unit.kind if user.org_unit else None,
     )
+
+
+@router.get("/tokens", response=list[TokenOut])
+def list_tokens(request, include_revoked: bool = False):
+    return [token_out(t) for t in api_token_list(actor=request.auth, include_revoked=include_revoked)]
+
+
+@router.post("/tokens", response={201: TokenCreatedOut})
+def create_token(request, payload: TokenIn, response: HttpResponse):
+    """Create a token for a user (administrators only). The raw token is in this response only."""
+    response["Cache-Control"] = "no-store"  # nor kept by caches or the Idempotency-Key store
+    api_token_admin_required(request.auth)  # before revealing whether the user exists
+    user = User.objects.filter(pk=payload.user_id).first()
+    if user is None:
+        raise ValidationFailed(fields={"user_id": _("User not found.")})
+    token, raw = api_token_create(actor=request.auth, user=user, name=payload.name)
+    return Status(201, {**token_out(token), "token": raw})
+
+
+@router.delete("/tokens/{token_id}", response={204: None})
+def revoke_token(request, token_id: int):
+    """Revoke a token at once (administrators only); later requests with it answer 401."""
+    token = get_object_or_404(api_token_list(actor=request.auth, include_revoked=True), pk=token_id)
+    api_token_revoke(actor=request.auth, token=token)
+    return Status(204, None)

@@ -22,14 +22,46 @@ def user_create(*, username: str, password: str, role: str, org_unit: OrgUnit, d
     return user
 
 
-@transaction.atomic
-def api_token_create(*, actor: User, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a token for ``user``; returns the token row and the raw secret (shown once)."""
+def api_token_admin_required(actor: User) -> None:
+    """API tokens are managed by administrators (HQ service managers) only."""
     if not actor.has_role(Role.HQ_MANAGER):
-        raise PermissionDenied(_("Only an administrator can create API tokens."))
+        raise PermissionDenied(_("Only an administrator can manage API tokens."))
+
+
+@transaction.atomic
+def api_token_create(*, actor: User | None, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token for ``user``; returns the token row and the raw secret (shown once).
+
+    ``actor=None`` is the operator at the command line (``manage.py create_api_token``).
+    """
+    if actor is not None:
+        api_token_admin_required(actor)
+        if user.is_superuser and not actor.is_superuser:
+            raise PermissionDenied(_("Only a superuser can create a token for a superuser."))
+    errors = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = _("Name the token after the integration that uses it.")
+    elif len(name) > ApiToken._meta.get_field("name").max_length:
+        errors["name"] = _("The name is too long.")
+    if not user.is_active:
+        errors["user_id"] = _("This user is not active.")
+    if errors:
+        raise ValidationFailed(fields=errors)
     raw = "ax_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, prefix=raw[3:11], token_hash=ApiToken.hash(raw), created_by=actor)
     return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
+    """Revoke a token at once (requests with it answer 401); revoking twice keeps the first time."""
+    if actor is not None:
+        api_token_admin_required(actor)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
 
 
 def api_token_authenticate(*, raw_token: str) -> User | None:

@@ -6,8 +6,6 @@ acting user even outside a request (API tokens, background jobs, management comm
 
 from __future__ import annotations
 
-from itertools import chain
-
 
 def audited(obj, actor, reason: str = ""):
     obj._history_user = actor if getattr(actor, "is_authenticated", False) else None
@@ -16,20 +14,26 @@ def audited(obj, actor, reason: str = ""):
 
 
 def history_entries(*objects, limit: int = 200) -> list[dict]:
-    """Flatten the history of several objects into timeline entries, newest first."""
+    """Flatten the history of several objects into timeline entries, newest first.
+
+    One query per object: each record is diffed against the one before it in memory
+    (``prev_record`` would cost a query per row).
+    """
     entries = []
     for obj in objects:
         if obj is None:
             continue
-        records = list(obj.history.select_related("history_user").order_by("-history_date")[:limit])
+        records = list(obj.history.select_related("history_user").order_by("history_date", "history_id")[:limit])
+        previous = None
         for rec in records:
             changes = []
-            prev = rec.prev_record
-            if prev is not None:
-                delta = rec.diff_against(prev)
+            if previous is not None:
+                delta = rec.diff_against(previous)
                 changes = [
-                    {"field": str(rec.instance._meta.get_field(c.field).verbose_name), "old": c.old, "new": c.new} for c in delta.changes
+                    {"field": str(obj._meta.get_field(c.field).verbose_name), "old": c.old, "new": c.new}
+                    for c in delta.changes
                 ]
+            previous = rec
             entries.append(
                 {
                     "when": rec.history_date,
@@ -40,4 +44,4 @@ def history_entries(*objects, limit: int = 200) -> list[dict]:
                     "changes": changes,
                 }
             )
-    return sorted(chain(entries), key=lambda e: e["when"], reverse=True)
+    return sorted(entries, key=lambda e: e["when"], reverse=True)

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from anxin.core.models import IdempotencyRecord
 
 API_PREFIX = "/api/"
+# A request still unanswered after this long is taken to have died (longer than any request may run).
+ABANDONED_AFTER = timedelta(minutes=10)
 
 
 def _token_user(request):
@@ -52,7 +56,8 @@ class IdempotencyMiddleware:
 
     The key is claimed in its own transaction before the handler runs, so a concurrent duplicate
     sees the claim and gets 409 instead of creating a second object. A different body under a used
-    key is refused with 422. Server errors release the key so the client may retry.
+    key is refused with 422. Server errors release the key so the client may retry. A response
+    marked ``Cache-Control: no-store`` (it holds a secret) is not stored: its retry answers 409.
     """
 
     def __init__(self, get_response):
@@ -69,6 +74,11 @@ class IdempotencyMiddleware:
             return _error(400, "invalid_idempotency_key", _("Idempotency-Key is longer than 200 characters."))
         digest = hashlib.sha256(request.body).hexdigest()
         route = request.path
+        # A claim without an answer this old belongs to a request that died (worker killed
+        # mid-request); drop it so the key can be retried instead of answering 409 forever.
+        IdempotencyRecord.objects.filter(
+            user_id=user.pk, key=key, route=route, status_code__isnull=True, created_at__lt=timezone.now() - ABANDONED_AFTER
+        ).delete()
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(user_id=user.pk, key=key, route=route, request_hash=digest)
@@ -92,9 +102,19 @@ class IdempotencyMiddleware:
         if response.status_code >= 500 or response.status_code in (401, 403) or getattr(response, "streaming", False):
             record.delete()
             return response
-        record.status_code = response.status_code
-        record.content_type = response.get("Content-Type", "application/json")
-        record.body = response.content
+        if "no-store" in response.get("Cache-Control", "") and response.status_code < 300:
+            # The answer holds a secret shown once (a new API token): keep the claim so a retry
+            # creates nothing, but store a refusal instead of the secret.
+            refusal = _error(
+                409,
+                "idempotency_not_replayable",
+                _("This request already succeeded; its answer held a secret and is not shown again."),
+            )
+            record.status_code, record.content_type, record.body = refusal.status_code, refusal["Content-Type"], refusal.content
+        else:
+            record.status_code = response.status_code
+            record.content_type = response.get("Content-Type", "application/json")
+            record.body = response.content
         record.save(update_fields=["status_code", "content_type", "body"])
         return response
 

@@ -16,6 +16,8 @@ class ScopedQuerySet(models.QuerySet):
     def visible_to(self, user):
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
+        if not user.is_superuser and getattr(user, "org_unit_id", None) is None:
+            return self.none()  # a user not yet placed in the network sees nothing
         q = self.model.scope_q(user)
         if q is None:
             return self

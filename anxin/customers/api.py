@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from django.conf import settings
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from anxin.core.scoping import get_visible_or_404
 from anxin.customers.models import Customer
-from anxin.customers.selectors import contact_visible, customer_list, mask_address, mask_phone
+from anxin.customers.selectors import contact_visible, contact_visible_ids, customer_list, mask_address, mask_phone
 from anxin.customers.services import customer_create
 
 router = Router(tags=["customers"])
@@ -53,8 +53,9 @@ class CustomerPage(Schema):
     results: list[CustomerOut]
 
 
-def customer_out(customer: Customer, user) -> CustomerOut:
-    full = contact_visible(user=user, customer=customer)
+def customer_out(customer: Customer, user, *, full: bool | None = None) -> CustomerOut:
+    if full is None:
+        full = contact_visible(user=user, customer=customer)
     return CustomerOut(
         id=customer.pk,
         name=customer.name,
@@ -86,7 +87,9 @@ def list_customers(request, q: str = "", group: str = "", page: int = 1, page_si
     size = min(page_size or settings.ANXIN_PAGE_SIZE, 200)
     qs = customer_list(user=request.auth, q=q, group=group).order_by("-id")
     start = max(page - 1, 0) * size
-    return CustomerPage(count=qs.count(), results=[customer_out(c, request.auth) for c in qs[start : start + size]])
+    customers = list(qs[start : start + size])
+    visible = contact_visible_ids(user=request.auth, customer_ids=[c.pk for c in customers])
+    return CustomerPage(count=qs.count(), results=[customer_out(c, request.auth, full=c.pk in visible) for c in customers])
 
 
 @router.get("/{customer_id}", response=CustomerOut)
@@ -98,4 +101,4 @@ def get_customer(request, customer_id: int):
 @router.post("", response={201: CustomerOut})
 def create_customer(request, payload: CustomerIn):
     customer = customer_create(actor=request.auth, **payload.dict())
-    return 201, customer_out(customer, request.auth)
+    return Status(201, customer_out(customer, request.auth))

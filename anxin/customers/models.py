@@ -60,7 +60,8 @@ class Customer(models.Model):
         if unit.kind == OrgKind.OUTLET:
             if user.role == Role.TECHNICIAN:
                 return Q(Exists(WorkOrder.objects.filter(customer=OuterRef("pk"), technician__user=user)))
-            return Q(Exists(WorkOrder.objects.filter(customer=OuterRef("pk"), outlet=unit)))
+            # A walk-in registered at the outlet stays visible to it before its first order.
+            return Q(registered_by=unit) | Q(Exists(WorkOrder.objects.filter(customer=OuterRef("pk"), outlet=unit)))
         if unit.kind == OrgKind.DEALER:
             return Q(registered_by=unit) | Q(Exists(Appliance.objects.filter(customer=OuterRef("pk"), dealer=unit)))
         return Q(pk__in=[])

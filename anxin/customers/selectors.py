@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from anxin.accounts.choices import OrgKind, Role
-from anxin.customers.models import Customer, CustomerPhone
+from anxin.customers.choices import CustomerGroup
+from anxin.customers.models import Customer, CustomerAddress, CustomerPhone
 
 # Roles whose work is talking to customers: they see full numbers and addresses of customers in scope.
 FULL_CONTACT_ROLES = (Role.HQ_MANAGER, Role.AGENT, Role.CALLBACK_AGENT, Role.OUTLET_MANAGER, Role.DEALER)
@@ -34,11 +35,49 @@ def contact_visible(*, user, customer: Customer) -> bool:
     return False
 
 
-def customer_list(*, user, q: str = "", group: str = ""):
+def contact_visible_ids(*, user, customer_ids) -> set[int]:
+    """``contact_visible`` for many customers at once (one query at most), for lists and exports."""
+    ids = set(customer_ids)
+    if not ids:
+        return set()
+    if user.is_superuser or user.role in FULL_CONTACT_ROLES:
+        return ids
+    if user.role == Role.TECHNICIAN and user.org_unit and user.org_unit.kind == OrgKind.OUTLET:
+        from anxin.orders.choices import FIELD_STATUSES
+        from anxin.orders.models import WorkOrder
+
+        rows = WorkOrder.objects.filter(customer_id__in=ids, technician__user=user, status__in=FIELD_STATUSES)
+        return set(rows.values_list("customer_id", flat=True))
+    return set()
+
+
+# Who may download the customer list (CSV / Excel); the export is scoped and masked like the page.
+CUSTOMER_EXPORT_ROLES = (Role.HQ_MANAGER, Role.REGION_DIRECTOR, Role.AGENT, Role.OUTLET_MANAGER, Role.DEALER)
+
+CUSTOMER_SORTS = {
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "created": ("created_at", "id"),
+    "-created": ("-created_at", "-id"),
+}
+
+
+def customer_list(*, user, q: str = "", group: str = "", vip: bool = False, sort: str = ""):
+    """Customers in ``user``'s scope, found by phone digits (any part, e.g. the last four) or by name;
+    roles that see full contact details may also search the address text."""
     qs = Customer.objects.visible_to(user).select_related("region").prefetch_related("phones", "addresses")
+    q = (q or "").strip()
     if q:
         phone_match = Exists(CustomerPhone.objects.filter(customer=OuterRef("pk"), number__contains=q))
-        qs = qs.filter(phone_match) if q.isdigit() else qs.filter(name__contains=q)
+        if q.isdigit():
+            qs = qs.filter(phone_match)
+        elif user.is_superuser or user.role in FULL_CONTACT_ROLES:
+            address_match = Exists(CustomerAddress.objects.filter(customer=OuterRef("pk"), text__contains=q))
+            qs = qs.filter(Q(name__contains=q) | Q(address_match))
+        else:
+            qs = qs.filter(name__contains=q)
     if group:
         qs = qs.filter(group=group)
-    return qs
+    if vip:
+        qs = qs.filter(group=CustomerGroup.VIP)
+    return qs.order_by(*CUSTOMER_SORTS.get(sort, CUSTOMER_SORTS["-created"]))

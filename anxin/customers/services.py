@@ -5,6 +5,7 @@ from datetime import date
 
 import phonenumbers
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anxin.accounts.choices import Role
@@ -86,6 +87,9 @@ def customer_create(
         raise ValidationFailed(fields=errors)
 
     parsed = parse_address(address)
+    if registered_by is None:
+        # The registering unit keeps seeing its customer (a dealer's sale, an outlet's walk-in).
+        registered_by = actor.org_unit
     customer = Customer(
         name=name,
         group=group,
@@ -133,6 +137,14 @@ def appliance_add(
     store_name: str = "",
     invoice_no: str = "",
 ) -> Appliance:
+    errors: dict[str, str] = {}
+    today = timezone.localdate()
+    if purchase_date is not None and purchase_date > today:
+        errors["purchase_date"] = _("The purchase date cannot be in the future.")
+    if install_date is not None and purchase_date is not None and install_date < purchase_date:
+        errors["install_date"] = _("The install date cannot be before the purchase date.")
+    if errors:
+        raise ValidationFailed(fields=errors)
     appliance = Appliance(
         customer=customer,
         product_model=product_model,

@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("", views.callback_queue, name="callback_queue"),
+    path("<int:order_pk>/", views.callback_record, name="callback_record"),
 ]

@@ -3,10 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from anxin.core.scoping import get_visible_or_404
-from anxin.customers.selectors import contact_visible, mask_address
+from anxin.customers.selectors import contact_visible, contact_visible_ids, mask_address
 from anxin.feedback.services import callback_record
 from anxin.orders.models import WorkOrder
 from anxin.orders.selectors import order_list
@@ -91,6 +91,8 @@ class TransitionIn(Schema):
     technician: int | None = None
     fault_code: int | None = None
     resolution: str = ""
+    satisfaction: str | None = None
+    problem_solved: bool = True
     reason: str = ""
 
 
@@ -106,8 +108,9 @@ class OrderPage(Schema):
     results: list[OrderOut]
 
 
-def order_out(order: WorkOrder, user, *, detail: bool = False) -> OrderOut | OrderDetailOut:
-    full = contact_visible(user=user, customer=order.customer)
+def order_out(order: WorkOrder, user, *, detail: bool = False, full: bool | None = None) -> OrderOut | OrderDetailOut:
+    if full is None:
+        full = contact_visible(user=user, customer=order.customer)
     payload = {
         "id": order.pk,
         "number": order.number or "",
@@ -170,7 +173,9 @@ def list_orders(request, status: str = "", order_type: str = "", q: str = "", pa
     size = min(page_size or settings.ANXIN_PAGE_SIZE, 200)
     qs = order_list(user=request.auth, status=status, order_type=order_type, q=q)
     start = max(page - 1, 0) * size
-    return OrderPage(count=qs.count(), results=[order_out(o, request.auth) for o in qs[start : start + size]])
+    orders = list(qs[start : start + size])
+    visible = contact_visible_ids(user=request.auth, customer_ids=[o.customer_id for o in orders])
+    return OrderPage(count=qs.count(), results=[order_out(o, request.auth, full=o.customer_id in visible) for o in orders])
 
 
 @router.get("/{order_id}", response=OrderDetailOut)
@@ -192,12 +197,24 @@ def create_order(request, payload: OrderIn):
         lines=[LineInput(**line.dict()) for line in payload.lines],
     )
     order = order_create(actor=request.auth, data=data)
-    return 201, _detail(order.pk, request.auth)
+    return Status(201, _detail(order.pk, request.auth))
 
 
 @router.post("/{order_id}/transitions", response=OrderDetailOut)
 def transition_order(request, order_id: int, payload: TransitionIn):
-    data = payload.dict(exclude={"action", "expected_version"}, exclude_none=True)
+    if payload.action == "record_callback":
+        # A callback is more than a status step (it is recorded, and a satisfied customer closes
+        # the order): the same service as POST /orders/{id}/callback.
+        callback_record(
+            actor=request.auth,
+            order_id=order_id,
+            satisfaction=payload.satisfaction or "",
+            problem_solved=payload.problem_solved,
+            comment=payload.reason,
+            expected_version=payload.expected_version,
+        )
+        return _detail(order_id, request.auth)
+    data = payload.dict(exclude={"action", "expected_version", "satisfaction", "problem_solved"}, exclude_none=True)
     order_transition(order_id=order_id, action=payload.action, actor=request.auth, data=data, expected_version=payload.expected_version)
     return _detail(order_id, request.auth)
 

@@ -136,7 +136,8 @@ def order_create(*, actor: User, data: OrderInput) -> WorkOrder:
         address=address,
         is_vip=customer.is_vip,
         region=customer.region,
-        dealer_id=data.dealer_id,
+        # A dealer's order is always its own (that is how it keeps seeing it); others may name one.
+        dealer_id=actor.org_unit_id if actor.org_unit and actor.org_unit.kind == OrgKind.DEALER else data.dealer_id,
         description=data.description.strip(),
         appointment_start=data.appointment_start,
         appointment_end=data.appointment_end,
@@ -158,8 +159,21 @@ def order_create(*, actor: User, data: OrderInput) -> WorkOrder:
 # --- transitions ------------------------------------------------------------------------------
 
 
+def _id(data: dict, key: str) -> int | None:
+    """The integer id under ``key``, or a field error naming it (never a 500 on ``"abc"``)."""
+    value = data.get(key)
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed(fields={key: _("Enter a valid id.")}) from None
+
+
 def _apply_route(order: WorkOrder, data: dict, actor) -> dict:
-    outlet = OrgUnit.objects.filter(pk=data.get("outlet"), kind=OrgKind.OUTLET).first()
+    # A person routes only to outlets in their own scope (a region's agent to the region's outlets).
+    units = OrgUnit.objects.all() if actor is None else OrgUnit.objects.visible_to(actor)
+    outlet = units.filter(pk=_id(data, "outlet"), kind=OrgKind.OUTLET).first()
     if outlet is None:
         raise ValidationFailed(fields={"outlet": _("Choose a service outlet.")})
     order.outlet = outlet
@@ -173,7 +187,7 @@ def _apply_route(order: WorkOrder, data: dict, actor) -> dict:
 def _apply_assign(order: WorkOrder, data: dict, actor) -> dict:
     from anxin.dispatch.services import technician_assignment_problems
 
-    technician = Technician.objects.filter(pk=data.get("technician")).prefetch_related("skills").first()
+    technician = Technician.objects.filter(pk=_id(data, "technician")).prefetch_related("skills").first()
     if technician is None:
         raise ValidationFailed(fields={"technician": _("Choose a technician.")})
     problems = technician_assignment_problems(order=order, technician=technician)
@@ -189,14 +203,15 @@ def _apply_check_in(order: WorkOrder, data: dict, actor) -> dict:
 
 
 def _apply_complete(order: WorkOrder, data: dict, actor) -> dict:
-    fault = FaultCode.objects.filter(pk=data.get("fault_code")).first()
+    fault = FaultCode.objects.filter(pk=_id(data, "fault_code")).first()
     lines = list(order.lines.select_related("product_model"))
     if fault is None or not any(line.product_model.category_id == fault.category_id for line in lines):
         raise ValidationFailed(fields={"fault_code": _("Choose a fault code for this product.")})
+    resolution = (data.get("resolution") or "").strip()[:200]
     for line in lines:
-        if line.product_model.category_id == fault.category_id and (line.fault_code_id is None or line.fault_code_id != fault.pk):
+        if line.product_model.category_id == fault.category_id:
             line.fault_code = fault
-            line.resolution = (data.get("resolution") or "")[:200]
+            line.resolution = resolution or line.resolution
             audited(line, actor, "diagnosed").save()
     order.completed_at = timezone.now()
     return {"fault_code": fault.code}
@@ -224,6 +239,13 @@ APPLY = {
 }
 
 
+def _version(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed(fields={"expected_version": _("Enter a valid version number.")}) from None
+
+
 def order_transition(
     *,
     order_id: int,
@@ -247,7 +269,7 @@ def order_transition(
         order = base.select_for_update(of=("self",)).filter(pk=order_id).first()
         if order is None:
             raise NotFound(_("Work order not found."))
-        if expected_version is not None and order.version != int(expected_version):
+        if expected_version is not None and order.version != _version(expected_version):
             raise StaleVersion()
         if order.status not in transition.sources:
             raise InvalidTransition(

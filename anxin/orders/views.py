@@ -1,12 +1,582 @@
+"""Work-order pages: the queue, the order page with its action forms, new order, the technician's jobs.
+
+Every read goes through ``visible_to`` (out of scope is 404); every write is one service call
+(``order_create``, ``order_transition``); a refused write is rendered by ``anxin.web.errors`` with
+its status (400 / 403 / 409) and changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from anxin.accounts.choices import OrgKind, OutletStatus, Role
+from anxin.accounts.models import OrgUnit
+from anxin.catalog.models import FaultCode
+from anxin.core.audit import history_entries
+from anxin.core.errors import ApplicationError, ValidationFailed
+from anxin.core.scoping import get_visible_or_404
+from anxin.core.services import activity_record
+from anxin.customers.models import Customer
+from anxin.customers.selectors import contact_visible, mask_address, mask_phone
+from anxin.network.models import Technician
+from anxin.network.selectors import outlets_covering, technicians_for_order
+from anxin.orders import selectors
+from anxin.orders.choices import Channel
+from anxin.orders.forms import OrderCreateForm, OrderFilterForm, TransitionForm
+from anxin.orders.models import OrderLine, WorkOrder
+from anxin.orders.services import ORDER_CREATE_ROLES, LineInput, OrderInput, order_create, order_transition
+from anxin.orders.transitions import TRANSITIONS, available_actions
+from anxin.web.errors import add_service_errors, form_errors, render_error, ui_error
+from anxin.web.exports import table_response
+
+# Who may download the queue (CSV / Excel); the file is scoped and masked exactly like the page.
+ORDER_EXPORT_ROLES = (Role.HQ_MANAGER, Role.REGION_DIRECTOR, Role.AGENT, Role.OUTLET_MANAGER, Role.QUALITY)
+# Actions whose form needs more than a click (the order page opens a dialog for them).
+DIALOG_ACTIONS = ("route", "assign", "reject", "complete", "cancel")
+# The technician's phone shows one big button: the first of these the guard allows.
+TECHNICIAN_NEXT_STEPS = ("depart", "check_in", "complete")
+
+
+def _sla_label(state: str) -> str:
+    return {
+        selectors.ON_TRACK: _("On track"),
+        selectors.AT_RISK: _("At risk"),
+        selectors.BREACHED: _("Breached"),
+    }.get(state, "")
+
+
+def _can_export(user) -> bool:
+    return user.has_role(*ORDER_EXPORT_ROLES)
+
+
+# --- the queue ------------------------------------------------------------------------------
+
+
+def _filter_choices(request):
+    """Outlets (for HQ and regional staff) and technicians the filters bar offers, all in scope."""
+    user = request.user
+    unit = user.org_unit
+    outlets = []
+    if user.sees_everything or (unit is not None and unit.kind == OrgKind.REGION):
+        outlets = list(OrgUnit.objects.visible_to(user).filter(kind=OrgKind.OUTLET).order_by("code").only("pk", "name", "code"))
+    technicians = []
+    if user.role != Role.TECHNICIAN:
+        techs = Technician.objects.visible_to(user).order_by("name").only("pk", "name", "grade", "outlet_id")
+        outlet = request.GET.get("outlet", "")
+        if outlet.isdigit():
+            techs = techs.filter(outlet_id=int(outlet))
+        technicians = list(techs[:300])
+    return outlets, technicians
+
+
+def _queue(request):
+    outlets, technicians = _filter_choices(request)
+    form = OrderFilterForm(request.GET, outlets=outlets, technicians=technicians)
+    filters = form.selector_kwargs()
+    filters["sort"] = filters["sort"] or "urgency"
+    return form, filters, selectors.order_list(user=request.user, **filters)
+
+
+def _decorate_row(order: WorkOrder, now) -> WorkOrder:
+    # The queue and its export mask the address for everyone: full contact is on the order page.
+    order.masked_address = mask_address(order.address.text, order.address.district)
+    order.line_count = len(order.lines.all())
+    order.sla_label = _sla_label(order.sla_state)
+    order.age_label = timesince(order.created_at, now, depth=1)
+    return order
 
 
 @login_required
+@require_GET
 def order_list(request):
-    return render(request, "web/home.html", {"nav_active": "orders"})
+    form, filters, qs = _queue(request)
+    page_obj = Paginator(qs, settings.ANXIN_PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    page_obj.object_list = [_decorate_row(o, now) for o in page_obj.object_list]
+    filtered = any(v not in (None, "") for k, v in filters.items() if k != "sort")
+    return render(
+        request,
+        "orders/list.html",
+        {
+            "nav_active": "orders",
+            "form": form,
+            "page_obj": page_obj,
+            "filtered": filtered,
+            "can_export": _can_export(request.user),
+            "can_create": request.user.has_role(*ORDER_CREATE_ROLES),
+            "show_outlet_filter": "outlet" in form.fields,
+            "show_technician_filter": request.user.role != Role.TECHNICIAN,
+        },
+    )
+
+
+def _export_header() -> list:
+    return [
+        _("Order number"),
+        _("Customer"),
+        _("District"),
+        _("Address"),
+        _("Type"),
+        _("Lines"),
+        _("Status"),
+        _("SLA"),
+        _("Visit deadline"),
+        _("Outlet"),
+        _("Technician"),
+        _("Appointment from"),
+        _("Appointment until"),
+        _("Created at"),
+    ]
+
+
+def _export_rows(qs, now):
+    def when(value):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    for order in qs.iterator(chunk_size=1000):
+        _decorate_row(order, now)
+        yield [
+            order.number or "",
+            order.customer.name,
+            order.address.district,
+            order.masked_address,
+            order.get_order_type_display(),
+            order.line_count,
+            order.get_status_display(),
+            order.sla_label,
+            when(order.visit_deadline),
+            order.outlet.name if order.outlet else "",
+            order.technician.name if order.technician else "",
+            when(order.appointment_start),
+            when(order.appointment_end),
+            when(order.created_at),
+        ]
 
 
 @login_required
+@require_GET
+def order_export(request):
+    if not _can_export(request.user):
+        raise PermissionDenied
+    fmt = request.GET.get("format", "csv")
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    _form, filters, qs = _queue(request)
+    count = qs.count()
+    limit = int(getattr(settings, "ANXIN_EXPORT_MAX_ROWS", 20000))
+    if count > limit:
+        messages.error(
+            request, _("%(count)s orders match; narrow the filters to at most %(limit)s to export.") % {"count": count, "limit": limit}
+        )
+        query = request.GET.copy()
+        query.pop("format", None)
+        return redirect(f"{reverse('order_list')}?{query.urlencode()}")
+    logged = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in filters.items() if v not in (None, "")}
+    activity_record(actor=request.user, action="orders.export", target="orders", detail={"format": fmt, "rows": count, "filters": logged})
+    return table_response(
+        header=_export_header(), rows=_export_rows(qs, timezone.now()), fmt=fmt, filename="work-orders", sheet_title=_("Work orders")
+    )
+
+
+# --- the order page -------------------------------------------------------------------------
+
+
+def _primary_phone(customer) -> str:
+    phones = sorted(customer.phones.all(), key=lambda p: (not p.is_primary, p.pk))
+    return phones[0].number if phones else ""
+
+
+def _display_value(model, field_label: str, value, lookups: dict) -> str:
+    if value in (None, ""):
+        return "—"
+    field = next((f for f in model._meta.concrete_fields if str(f.verbose_name) == field_label), None)
+    if field is None:
+        return str(value)
+    if field.is_relation:
+        return lookups.get(field.related_model, {}).get(value, f"#{value}")
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if field.get_internal_type() == "DateTimeField" and hasattr(value, "tzinfo"):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
+
+
+def _timeline(order: WorkOrder, lines: list[OrderLine]) -> list[dict]:
+    """Status changes and field-level history (simple-history) merged, newest first."""
+    entries = []
+    for change in order.status_changes.select_related("actor"):
+        transition = TRANSITIONS.get(change.action)
+        entries.append(
+            {
+                "kind": "status",
+                "when": change.at,
+                "who": change.actor,
+                "action": change.action,
+                "title": transition.label if transition else _("Created"),
+                "from_label": change.get_from_status_display() if change.from_status else "",
+                "to_label": change.get_to_status_display(),
+                "to_status": change.to_status,
+                "reason": change.reason if change.reason != change.action else "",
+            }
+        )
+    history = history_entries(order, *lines)
+    # Status and version changes are told by the status-change rows already.
+    hidden = {str(WorkOrder._meta.get_field(n).verbose_name) for n in ("status", "version", "number")}
+    models_by_label = {str(WorkOrder._meta.verbose_name): WorkOrder, str(OrderLine._meta.verbose_name): OrderLine}
+    ids: dict = {}
+    for entry in history:
+        model = models_by_label.get(entry["object"])
+        for ch in entry["changes"]:
+            field = next((f for f in model._meta.concrete_fields if str(f.verbose_name) == ch["field"]), None) if model else None
+            if field is not None and field.is_relation:
+                ids.setdefault(field.related_model, set()).update(v for v in (ch["old"], ch["new"]) if v)
+    lookups = {m: {o.pk: str(o) for o in m.objects.filter(pk__in=pks)} for m, pks in ids.items()}
+    order_label = str(WorkOrder._meta.verbose_name)
+    for entry in history:
+        if entry["type"] == "+" and entry["object"] == order_label:
+            continue  # the "created" status change says it
+        model = models_by_label.get(entry["object"], WorkOrder)
+        changes = [
+            {
+                "field": ch["field"],
+                "old": _display_value(model, ch["field"], ch["old"], lookups),
+                "new": _display_value(model, ch["field"], ch["new"], lookups),
+            }
+            for ch in entry["changes"]
+            if ch["field"] not in hidden
+        ]
+        if entry["type"] == "~" and not changes:
+            continue
+        entries.append(
+            {
+                "kind": "change",
+                "when": entry["when"],
+                "who": entry["who"],
+                "object": entry["object"],
+                "type": entry["type"],
+                "changes": changes,
+                "reason": entry["reason"] if entry["reason"] not in TRANSITIONS and entry["reason"] != "created" else "",
+            }
+        )
+    return sorted(entries, key=lambda e: e["when"], reverse=True)
+
+
+def _assign_choices(order: WorkOrder):
+    eligible = technicians_for_order(order=order)
+    from anxin.dispatch.services import technician_assignment_problems
+
+    others = Technician.objects.filter(outlet_id=order.outlet_id, active=True).exclude(pk__in=[t.pk for t in eligible])
+    ineligible = [
+        {"technician": t, "problems": technician_assignment_problems(order=order, technician=t)}
+        for t in others.prefetch_related("skills").order_by("name")
+    ]
+    return eligible, ineligible
+
+
+def _route_choices(order: WorkOrder, user, categories: set[int]):
+    covering = outlets_covering(division_code=order.address.division_code, category_ids=categories)
+    covering_ids = {o.pk for o in covering}
+    rest = (
+        OrgUnit.objects.visible_to(user)
+        .filter(kind=OrgKind.OUTLET, status__in=(OutletStatus.ACTIVE, OutletStatus.PROBATION))
+        .exclude(pk__in=covering_ids)
+        .order_by("code")
+    )
+    return [{"outlet": o, "covers": True} for o in covering] + [{"outlet": o, "covers": False} for o in rest]
+
+
+def _detail_context(request, order: WorkOrder, *, open_action: str = "", posted=None) -> dict:
+    user = request.user
+    prefetch_related_objects([order], "lines__product_model__category", "lines__fault_code", "lines__appliance", "customer__phones")
+    lines = list(order.lines.all())
+    categories = {line.product_model.category_id for line in lines}
+    actions = available_actions(order, user)
+    names = {t.action for t in actions}
+    full = contact_visible(user=user, customer=order.customer)
+    phone = _primary_phone(order.customer)
+    context = {
+        "nav_active": "orders",
+        "order": order,
+        "lines": lines,
+        "sla_state": selectors.sla_state(order),
+        "timeline": _timeline(order, lines),
+        "contact_full": full,
+        "phone": phone if full else mask_phone(phone) if phone else "",
+        "address": order.address.text if full else mask_address(order.address.text, order.address.district),
+        "actions": [{"transition": t, "dialog": t.action in DIALOG_ACTIONS} for t in actions],
+        "open_action": open_action,
+        "posted": posted or {},
+        "required_level": max((line.fault_code.difficulty for line in lines if line.fault_code_id), default=None),
+    }
+    context["sla_label"] = _sla_label(context["sla_state"])
+    if "assign" in names:
+        context["eligible_technicians"], context["ineligible_technicians"] = _assign_choices(order)
+    if "complete" in names:
+        context["fault_codes"] = list(FaultCode.objects.filter(category_id__in=categories).order_by("category_id", "difficulty", "code"))
+    if "route" in names:
+        context["route_outlets"] = _route_choices(order, user, categories)
+    if "record_callback" in names:
+        context["callback_url"] = reverse("callback_record", args=[order.pk])
+    return context
+
+
+@login_required
+@require_GET
+def order_detail(request, pk: int):
+    order = get_visible_or_404(WorkOrder, request.user, pk=pk)
+    return render(request, "orders/detail.html", _detail_context(request, order))
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return ""
+
+
+def _success_message(order: WorkOrder, action: str) -> str:
+    transition = TRANSITIONS[action]
+    return _("%(action)s: work order %(number)s is now “%(status)s”.") % {
+        "action": transition.label,
+        "number": order.number,
+        "status": order.get_status_display(),
+    }
+
+
+@login_required
+@require_POST
+def order_action(request, pk: int, action: str):
+    """One action of the state machine from any page (order page, technician's jobs)."""
+    order = get_visible_or_404(WorkOrder, request.user, pk=pk)
+    next_url = _safe_next(request)
+    form = TransitionForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise form_errors(form)
+        if action == "record_callback":
+            # A callback is more than a status: it goes through the callback service (Callback row).
+            from anxin.feedback.services import callback_record
+
+            order = callback_record(
+                actor=request.user,
+                order_id=order.pk,
+                satisfaction=request.POST.get("satisfaction", ""),
+                problem_solved=request.POST.get("problem_solved") in ("on", "1", "true"),
+                comment=request.POST.get("comment", "")[:2000],
+                expected_version=form.cleaned_data["expected_version"],
+            )
+        else:
+            order = order_transition(
+                order_id=order.pk,
+                action=action,
+                actor=request.user,
+                data=form.service_data(),
+                expected_version=form.cleaned_data["expected_version"],
+            )
+    except ApplicationError as exc:
+        order.refresh_from_db()
+        posted = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+        if next_url == reverse("technician_jobs"):
+            return render_error(request, "orders/jobs.html", _jobs_context(request, failed_order=order.pk, posted=posted), exc)
+        context = _detail_context(request, order, open_action=action if ui_error(exc).status == 400 else "", posted=posted)
+        return render_error(request, "orders/detail.html", context, exc)
+    messages.success(request, _success_message(order, action if action in TRANSITIONS else "close"))
+    if next_url:
+        return redirect(next_url)
+    if not WorkOrder.objects.visible_to(request.user).filter(pk=order.pk).exists():
+        return redirect("order_list")  # e.g. an outlet rejected it: it has left their queue
+    return redirect("order_detail", pk=order.pk)
+
+
+# --- new order ------------------------------------------------------------------------------
+
+
+def _customer_url(customer: Customer) -> str:
+    try:
+        return reverse("customer_detail", args=[customer.pk])
+    except NoReverseMatch:
+        return reverse("customer_list")
+
+
+def _appliance_rows(appliances, fault_codes, posted, today, preselect: set[int]) -> list[dict]:
+    by_category: dict[int, list[FaultCode]] = {}
+    for fault in fault_codes:
+        by_category.setdefault(fault.category_id, []).append(fault)
+    selected = {int(v) for v in (posted.getlist("appliance_id") if posted is not None else []) if str(v).isdigit()}
+    rows = []
+    for appliance in appliances:
+        pk = appliance.pk
+        rows.append(
+            {
+                "appliance": appliance,
+                "checked": pk in selected if posted is not None else pk in preselect,
+                "symptom": posted.get(f"symptom_{pk}", "") if posted is not None else "",
+                "fault_code_id": posted.get(f"fault_code_id_{pk}", "") if posted is not None else "",
+                "in_warranty": appliance.in_warranty(today),
+                "fault_codes": by_category.get(appliance.product_model.category_id, []),
+                "errors": [],
+            }
+        )
+    return rows
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_create_view(request):
+    user = request.user
+    if not user.has_role(*ORDER_CREATE_ROLES):
+        raise PermissionDenied
+    raw_customer = request.POST.get("customer") or request.GET.get("customer") or ""
+    if not raw_customer:
+        messages.info(request, _("Find the customer first, then start the new order from their page."))
+        return redirect("customer_list")
+    if not raw_customer.isdigit():
+        raise Http404
+    customer = get_visible_or_404(Customer, user, pk=int(raw_customer))
+    addresses = list(customer.addresses.order_by("-is_primary", "pk"))
+    appliances = list(customer.appliances.select_related("product_model__category").order_by("pk"))
+    fault_codes = list(
+        FaultCode.objects.filter(category_id__in={a.product_model.category_id for a in appliances}).order_by("difficulty", "code")
+    )
+    today = timezone.localdate()
+    posted = request.POST if request.method == "POST" else None
+    preselect = {int(v) for v in request.GET.getlist("appliance") if v.isdigit()}
+    if not preselect and len(appliances) == 1:
+        preselect = {appliances[0].pk}
+    rows = _appliance_rows(appliances, fault_codes, posted, today, preselect)
+    form = OrderCreateForm(posted, addresses=addresses)
+    context = {
+        "nav_active": "orders",
+        "customer": customer,
+        "customer_url": _customer_url(customer),
+        "form": form,
+        "rows": rows,
+        "lines_errors": [],
+    }
+    if posted is None:
+        return render(request, "orders/create.html", context)
+
+    lines, positions = [], []
+    for row in rows:
+        if row["checked"]:
+            fault = row["fault_code_id"]
+            lines.append(
+                LineInput(
+                    appliance_id=row["appliance"].pk,
+                    symptom=row["symptom"][:200],
+                    fault_code_id=int(fault) if str(fault).isdigit() else None,
+                )
+            )
+            positions.append(row)
+    if not form.is_valid():
+        return render_error(request, "orders/create.html", context, form_errors(form))
+    data = form.cleaned_data
+    is_dealer = user.role == Role.DEALER
+    try:
+        order = order_create(
+            actor=user,
+            data=OrderInput(
+                customer_id=customer.pk,
+                address_id=data["address"],
+                order_type=data["order_type"],
+                priority=data["priority"],
+                description=data["description"],
+                appointment_start=data["appointment_start"],
+                appointment_end=data["appointment_end"],
+                channel=Channel.DEALER if is_dealer else Channel.HOTLINE,
+                dealer_id=user.org_unit_id if is_dealer else None,
+                lines=lines,
+            ),
+        )
+    except ValidationFailed as exc:
+        # "lines.<n>.<field>" belongs to the n-th ticked appliance; the rest to the header form.
+        header = {}
+        for key, msgs in exc.fields.items():
+            parts = key.split(".")
+            if parts[0] == "lines" and len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(positions):
+                positions[int(parts[1])]["errors"].extend(msgs)
+            elif key == "lines":
+                context["lines_errors"] = msgs
+            else:
+                header[key] = msgs
+        if header:
+            add_service_errors(form, ValidationFailed(fields=header))
+        return render_error(request, "orders/create.html", context, exc)
+    except ApplicationError as exc:
+        return render_error(request, "orders/create.html", context, exc)
+
+    if order.outlet_id:
+        text = _("Work order %(number)s created, routed to %(outlet)s.") % {"number": order.number, "outlet": order.outlet.name}
+    else:
+        text = _("Work order %(number)s created; no outlet covers the address yet, route it by hand.") % {"number": order.number}
+    messages.success(request, text)
+    if WorkOrder.objects.visible_to(user).filter(pk=order.pk).exists():
+        return redirect("order_detail", pk=order.pk)
+    return redirect(_customer_url(customer))
+
+
+# --- technician's jobs (phone) --------------------------------------------------------------
+
+
+def _jobs_context(request, *, failed_order: int | None = None, posted=None) -> dict:
+    user = request.user
+    jobs = list(selectors.technician_open_jobs(user=user))
+    today = timezone.localdate()
+    now = timezone.now()
+    categories = {line.product_model.category_id for job in jobs for line in job.lines.all()}
+    faults_by_category: dict[int, list[FaultCode]] = {}
+    for fault in FaultCode.objects.filter(category_id__in=categories).order_by("difficulty", "code"):
+        faults_by_category.setdefault(fault.category_id, []).append(fault)
+    today_jobs, upcoming = [], []
+    for job in jobs:
+        allowed = {t.action for t in available_actions(job, user)}
+        step = next((a for a in TECHNICIAN_NEXT_STEPS if a in allowed), None)
+        job.next_step = TRANSITIONS[step] if step else None
+        job.sla_state = selectors.sla_state(job, now)
+        job.sla_label = _sla_label(job.sla_state)
+        job.phone = _primary_phone(job.customer)
+        lines = list(job.lines.all())
+        job.line_list = lines
+        job.difficulty = max((line.fault_code.difficulty for line in lines if line.fault_code_id), default=None)
+        job.fault_choices = [
+            fault
+            for category in dict.fromkeys(line.product_model.category_id for line in lines)
+            for fault in faults_by_category.get(category, [])
+        ]
+        job.failed = job.pk == failed_order
+        start = job.appointment_start
+        (upcoming if start is not None and timezone.localtime(start).date() > today else today_jobs).append(job)
+    return {
+        "nav_active": "jobs",
+        "today_jobs": today_jobs,
+        "upcoming_jobs": upcoming,
+        "completed_today": selectors.technician_completed_count(user=user, day=today),
+        "posted": posted or {},
+        "jobs_url": reverse("technician_jobs"),
+        "tomorrow": today + timedelta(days=1),
+    }
+
+
+@login_required
+@require_GET
 def technician_jobs(request):
-    return render(request, "web/home.html", {"nav_active": "jobs"})
+    if not request.user.has_role(Role.TECHNICIAN):
+        raise PermissionDenied
+    return render(request, "orders/jobs.html", _jobs_context(request))

@@ -56,3 +56,12 @@ def time_left(deadline) -> str:
     if delta.total_seconds() >= 0:
         return _("%(span)s left") % {"span": span}
     return _("%(span)s overdue") % {"span": span}
+
+
+@register.filter
+def minutes(value) -> int:
+    """Whole minutes of a timedelta (rounded up), e.g. a lockout's cool-off time."""
+    if value is None:
+        return 0
+    seconds = value.total_seconds() if hasattr(value, "total_seconds") else float(value)
+    return max(int(-(-seconds // 60)), 0)

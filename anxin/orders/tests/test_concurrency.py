@@ -1,0 +1,120 @@
+"""Two dispatchers race for the same order: exactly one wins, the other is told 409, one status change.
+
+Real threads, each with its own database connection, against a committed database
+(``transactional_db``): on PostgreSQL the order row is locked ``FOR UPDATE``; on SQLite the
+IMMEDIATE transaction serialises the writers. Either way the loser re-reads the row after the
+winner committed and is refused by the version or the status check.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.db import connections
+
+from anxin.accounts.choices import Role
+from anxin.accounts.services import user_create
+from anxin.core.tests.apiclient import api
+from anxin.dispatch import services as dispatch_services
+from anxin.network.models import Technician
+from anxin.orders.choices import OrderStatus
+from anxin.orders.models import StatusChange
+from anxin.testing import PASSWORD, build_world
+
+
+@pytest.fixture
+def race_world(transactional_db, monkeypatch):
+    # Widen the race window: the eligibility check runs after the row is read (and locked), so a
+    # missing lock would let both racers pass it. Without this pause the overlap is left to luck.
+    real_check = dispatch_services.technician_assignment_problems
+
+    def slow_check(**kwargs):
+        time.sleep(0.2)
+        return real_check(**kwargs)
+
+    monkeypatch.setattr(dispatch_services, "technician_assignment_problems", slow_check)
+
+    world = build_world()
+    # A second dispatcher of the same outlet: "two dispatchers" are two people, not one twice.
+    world.users["dispatcher2"] = user_create(
+        username="dispatcher2", password=PASSWORD, role=Role.OUTLET_MANAGER, org_unit=world.outlet, display_name="dispatcher2"
+    )
+    return world
+
+
+def race(requests: list) -> list:
+    """Run each zero-argument callable in its own thread, released together; return their results."""
+    barrier = threading.Barrier(len(requests))
+    results: list = [None] * len(requests)
+    errors: list = []
+
+    def run(i, fn):
+        try:
+            barrier.wait(timeout=10)
+            results[i] = fn()
+        except Exception as exc:  # noqa: BLE001 - reported by the test below
+            errors.append(exc)
+        finally:
+            connections.close_all()  # this thread's connection, so the test database can be dropped
+
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(requests)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    assert all(not t.is_alive() for t in threads)
+    return results
+
+
+def assign_request(world, persona: str, order, technician: Technician, *, expected_version: int | None):
+    client = api(world.users[persona])  # logged in before the race starts
+    body = {"action": "assign", "technician": technician.pk}
+    if expected_version is not None:
+        body["expected_version"] = expected_version
+
+    def send():
+        response = client.post(f"/orders/{order.pk}/transitions", body)
+        return response.status_code, response.json()
+
+    return send
+
+
+@pytest.mark.parametrize("with_version", [True, False], ids=["expected_version", "no_version"])
+def test_two_dispatchers_assign_at_once_one_wins(race_world, with_version):
+    world = race_world
+    order = world.order()
+    version = order.version if with_version else None
+    results = race(
+        [
+            assign_request(world, "dispatcher", order, world.technician, expected_version=version),
+            assign_request(world, "dispatcher2", order, world.senior_technician, expected_version=version),
+        ]
+    )
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [200, 409], results
+    loser = next(body for status, body in results if status == 409)
+    assert loser["error"]["code"] == ("stale_version" if with_version else "invalid_transition")
+    winner = next(body for status, body in results if status == 200)
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.ASSIGNED
+    assert order.version == version + 1 if with_version else order.version == 3
+    assert order.technician_id == winner["technician_id"]
+    assert StatusChange.objects.filter(order=order, action="assign").count() == 1
+    assert order.history.filter(status=OrderStatus.ASSIGNED).count() == 1
+
+
+def test_many_racers_still_one_winner(race_world):
+    world = race_world
+    order = world.order()
+    racers = [
+        assign_request(world, persona, order, tech, expected_version=order.version)
+        for persona in ("dispatcher", "dispatcher2")
+        for tech in (world.technician, world.senior_technician)
+    ]
+    results = race(racers)
+    assert sorted(status for status, _ in results) == [200, 409, 409, 409], results
+    assert StatusChange.objects.filter(order=order, action="assign").count() == 1
