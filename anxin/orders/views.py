@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from anxin.accounts.choices import OrgKind, OutletStatus, Role
@@ -229,7 +230,7 @@ def _timeline(order: WorkOrder, lines: list[OrderLine]) -> list[dict]:
                 "when": change.at,
                 "who": change.actor,
                 "action": change.action,
-                "title": transition.label if transition else _("Created"),
+                "title": transition.label if transition else pgettext("timeline", "Order registered"),
                 "from_label": change.get_from_status_display() if change.from_status else "",
                 "to_label": change.get_to_status_display(),
                 "to_status": change.to_status,
