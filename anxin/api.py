@@ -17,7 +17,11 @@ install_error_handlers(api)
 from anxin.accounts.api import router as accounts_router  # noqa: E402
 from anxin.customers.api import router as customers_router  # noqa: E402
 from anxin.orders.api import router as orders_router  # noqa: E402
+from anxin.sales.api import router as sales_router  # noqa: E402
+from anxin.telephony.api import router as telephony_router  # noqa: E402
 
 api.add_router("/", accounts_router)
 api.add_router("/customers", customers_router)
 api.add_router("/orders", orders_router)
+api.add_router("/telephony", telephony_router)
+api.add_router("/sales", sales_router)

@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "anxin.orders",
     "anxin.dispatch",
     "anxin.feedback",
+    "anxin.sales",
+    "anxin.imports",
+    "anxin.telephony",
     "anxin.web",
 ]
 
@@ -92,7 +95,9 @@ TEMPLATES = [
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'anxin.sqlite3'}")
 try:
-    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+    # PostgreSQL connections are reused (a new one per request halves API throughput); SQLite's are cheap.
+    _default_age = 60 if DATABASE_URL.startswith(("postgres://", "postgresql://")) else 0
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", _default_age), conn_health_checks=True)
 except ValueError as exc:
     raise EnvError(f"DATABASE_URL is not a database URL: {exc}") from exc
 if _db["ENGINE"] == "django.db.backends.sqlite3":

@@ -29,10 +29,7 @@ def history_entries(*objects, limit: int = 200) -> list[dict]:
             changes = []
             if previous is not None:
                 delta = rec.diff_against(previous)
-                changes = [
-                    {"field": str(obj._meta.get_field(c.field).verbose_name), "old": c.old, "new": c.new}
-                    for c in delta.changes
-                ]
+                changes = [{"field": str(obj._meta.get_field(c.field).verbose_name), "old": c.old, "new": c.new} for c in delta.changes]
             previous = rec
             entries.append(
                 {

@@ -5,6 +5,7 @@ from ninja import Router, Schema, Status
 
 from anxin.core.scoping import get_visible_or_404
 from anxin.customers.models import Customer
+from anxin.customers.search import customer_search
 from anxin.customers.selectors import contact_visible, contact_visible_ids, customer_list, mask_address, mask_phone
 from anxin.customers.services import customer_create
 
@@ -90,6 +91,41 @@ def list_customers(request, q: str = "", group: str = "", page: int = 1, page_si
     customers = list(qs[start : start + size])
     visible = contact_visible_ids(user=request.auth, customer_ids=[c.pk for c in customers])
     return CustomerPage(count=qs.count(), results=[customer_out(c, request.auth, full=c.pk in visible) for c in customers])
+
+
+class SearchHitOut(Schema):
+    customer: CustomerOut
+    score: int
+    matched: str
+    matched_text: str
+
+
+class SearchOut(Schema):
+    query: str
+    hint: str
+    results: list[SearchHitOut]
+
+
+@router.get("/search", response=SearchOut)
+def search_customers(request, q: str = "", limit: int = 20):
+    """Find customers by any one of: phone, its last 4+ digits, name (1–2 Chinese characters
+    too), pinyin or initials, an address fragment, an appliance serial, an order number."""
+    result = customer_search(user=request.auth, q=q, limit=max(1, min(limit, 50)))
+    customers = [hit.customer for hit in result.hits]
+    visible = contact_visible_ids(user=request.auth, customer_ids=[c.pk for c in customers])
+    hits = []
+    for hit in result.hits:
+        full = hit.customer.pk in visible
+        # A masked caller must not learn the full number from the matched text either.
+        text = hit.matched_text if full or hit.matched != "phone" else mask_phone(hit.matched_text)
+        if hit.matched == "address" and not full:
+            text = ""
+        hits.append(
+            SearchHitOut(
+                customer=customer_out(hit.customer, request.auth, full=full), score=hit.score, matched=hit.matched, matched_text=text
+            )
+        )
+    return SearchOut(query=result.query, hint=result.hint, results=hits)
 
 
 @router.get("/{customer_id}", response=CustomerOut)

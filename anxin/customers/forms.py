@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from anxin.catalog.models import ProductModel
-from anxin.customers.choices import CustomerGroup
+from anxin.customers.choices import CustomerGroup, MarketTier
 
 
 class CustomerForm(forms.Form):
@@ -72,3 +72,57 @@ class ApplianceForm(forms.Form):
         for m in models:
             grouped.setdefault(str(m.category), []).append((m.pk, f"{m.code} {m.name}"))
         self.fields["product_model"].choices = [("", _("Choose a model")), *grouped.items()]
+
+
+class CustomerEditForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=50, required=False)
+    group = forms.ChoiceField(label=_("Customer group"), choices=CustomerGroup.choices)
+    tags = forms.CharField(
+        label=_("Tags"),
+        max_length=300,
+        required=False,
+        help_text=_("Separate tags with commas; new tags are created."),
+        widget=forms.TextInput(attrs={"list": "tag-names", "autocomplete": "off"}),
+    )
+    marketing_consent = forms.BooleanField(
+        label=_("Agrees to marketing contact"),
+        required=False,
+        help_text=_("Unticking records the opt-out time."),
+    )
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def tag_names(self) -> list[str]:
+        raw = self.cleaned_data.get("tags", "").replace("，", ",").replace("、", ",")
+        return [t.strip() for t in raw.split(",") if t.strip()]
+
+
+class PhoneForm(forms.Form):
+    number = forms.CharField(
+        label=_("Phone"), max_length=30, required=False, widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"})
+    )
+    primary = forms.BooleanField(label=_("Make it the primary number"), required=False)
+
+
+class AddressForm(forms.Form):
+    text = forms.CharField(
+        label=_("Address"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Province, city, district, street and number")}),
+    )
+    primary = forms.BooleanField(label=_("Make it the primary address"), required=False)
+
+
+class AddressCorrectionForm(forms.Form):
+    province = forms.CharField(label=_("Province"), max_length=30, required=False)
+    city = forms.CharField(label=_("City"), max_length=30, required=False)
+    district = forms.CharField(label=_("District"), max_length=30, required=False)
+    detail = forms.CharField(label=_("Detail"), max_length=200, required=False)
+    division_code = forms.CharField(label=_("Division code"), max_length=12, required=False, help_text=_("e.g. 330106"))
+    market_tier = forms.TypedChoiceField(
+        label=_("Market tier"), coerce=int, choices=[(v, lbl) for v, lbl in MarketTier.choices if v != MarketTier.UNKNOWN]
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"}))

@@ -18,6 +18,27 @@ from anxin.customers.choices import ApplianceStatus, CustomerGroup, MarketTier, 
 ARCHIVE_WIDE_ROLES = (Role.AGENT, Role.CALLBACK_AGENT)
 
 
+class Tag(models.Model):
+    """A free label on customers (客户标签), e.g. "water quality hard" or "prefers mornings"."""
+
+    name = models.CharField(_("name"), max_length=30, unique=True)
+    colour = models.CharField(_("colour"), max_length=7, default="#64748b", help_text=_("A CSS colour such as #d97706."))
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerQuerySet(ScopedQuerySet):
+    def visible_to(self, user):
+        # A merged duplicate is kept for its history but leaves every list, search and page.
+        return super().visible_to(user).filter(merged_into__isnull=True)
+
+
 class Customer(models.Model):
     """A customer (用户档案): entered once, found by any agent by phone, name or address."""
 
@@ -30,12 +51,17 @@ class Customer(models.Model):
         "accounts.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("registered by")
     )
     marketing_consent = models.BooleanField(_("marketing consent"), default=False)
+    marketing_opt_out_at = models.DateTimeField(_("marketing opt-out at"), null=True, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="customers", verbose_name=_("tags"))
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_duplicates", verbose_name=_("merged into")
+    )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     history = HistoricalRecords()
-    objects = ScopedQuerySet.as_manager()
+    objects = CustomerQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("customer")
@@ -124,6 +150,7 @@ class Appliance(models.Model):
     store_name = models.CharField(_("store"), max_length=100, blank=True)
     invoice_no = models.CharField(_("invoice number"), max_length=40, blank=True)
     warranty_end = models.DateField(_("warranty end"), null=True, blank=True)
+    main_parts_warranty_end = models.DateField(_("main-parts warranty end"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=ApplianceStatus.choices, default=ApplianceStatus.IN_USE)
 
     history = HistoricalRecords()
@@ -140,6 +167,12 @@ class Appliance(models.Model):
         if start is None:
             return None
         return start + relativedelta(months=self.product_model.category.warranty_months)
+
+    def compute_main_parts_warranty_end(self) -> date | None:
+        start = self.purchase_date or self.install_date
+        if start is None:
+            return None
+        return start + relativedelta(months=self.product_model.category.main_parts_warranty_months)
 
     def in_warranty(self, on: date) -> bool:
         return self.warranty_end is not None and on <= self.warranty_end
@@ -158,3 +191,25 @@ class MarketTierRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.division_prefix} → {self.tier}"
+
+
+class SearchToken(models.Model):
+    """One searchable piece of a customer (检索词): a name substring, pinyin, reversed phone,
+    address tail, serial. Lookups are exact or prefix matches on an ordinary B-tree index, which
+    works the same on SQLite and PostgreSQL and serves 1- and 2-character Chinese queries (which
+    pg_trgm and FTS5 trigram cannot). Rebuilt for a customer on every write that touches it."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_index=False)
+    token = models.CharField(max_length=64)
+    kind = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = _("search token")
+        verbose_name_plural = _("search tokens")
+        indexes = [
+            models.Index(fields=["token", "customer"], name="search_token_lookup"),
+            models.Index(fields=["customer"], name="search_token_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return self.token

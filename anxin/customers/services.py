@@ -15,10 +15,18 @@ from anxin.core.audit import audited
 from anxin.core.errors import PermissionDenied, ValidationFailed
 from anxin.customers.address import parse_address
 from anxin.customers.choices import CustomerGroup, PhoneKind
-from anxin.customers.models import Appliance, Customer, CustomerAddress, CustomerPhone
+from anxin.customers.models import Appliance, Customer, CustomerAddress, CustomerPhone, Tag
+from anxin.customers.search import reindex_customers
 
 # Who may register a customer: the hotline, managers, outlets (walk-ins) and dealers (sales).
 CUSTOMER_CREATE_ROLES = (Role.HQ_MANAGER, Role.AGENT, Role.REGION_DIRECTOR, Role.OUTLET_MANAGER, Role.DEALER)
+# Who may edit a customer's profile, phones and addresses: those who register them, plus the
+# callback agents (a callback often turns up a new number or a customer who wants no marketing).
+CUSTOMER_EDIT_ROLES = (*CUSTOMER_CREATE_ROLES, Role.CALLBACK_AGENT)
+# Who may merge two customer records (duplicates found by the hotline or a region).
+CUSTOMER_MERGE_ROLES = (Role.HQ_MANAGER, Role.AGENT, Role.REGION_DIRECTOR)
+# Roles that see masked contacts but may reveal them, one customer at a time, with a logged reason.
+CONTACT_REVEAL_ROLES = (Role.REGION_DIRECTOR, Role.QUALITY, Role.TECH_LEAD)
 
 
 @dataclass(frozen=True)
@@ -102,10 +110,11 @@ def customer_create(
     audited(customer, actor, "created").save()
     for i, phone in enumerate(normalized):
         audited(CustomerPhone(customer=customer, number=phone.number, kind=phone.kind, is_primary=i == 0), actor).save()
-    address_add(actor=actor, customer=customer, text=address, primary=True, parsed=parsed)
+    address_add(actor=actor, customer=customer, text=address, primary=True, parsed=parsed)  # also reindexes
     return customer
 
 
+@transaction.atomic
 def address_add(*, actor: User, customer: Customer, text: str, primary: bool = False, parsed=None) -> CustomerAddress:
     parsed = parsed or parse_address(text)
     row = CustomerAddress(
@@ -121,6 +130,7 @@ def address_add(*, actor: User, customer: Customer, text: str, primary: bool = F
         is_primary=primary,
     )
     audited(row, actor, "created").save()
+    reindex_customers([customer.pk])
     return row
 
 
@@ -156,5 +166,310 @@ def appliance_add(
         invoice_no=invoice_no,
     )
     appliance.warranty_end = appliance.compute_warranty_end()
+    appliance.main_parts_warranty_end = appliance.compute_main_parts_warranty_end()
     audited(appliance, actor, "created").save()
+    reindex_customers([customer.pk])
     return appliance
+
+
+# --- profile ------------------------------------------------------------------------------------
+
+
+def _require(actor: User, roles, message) -> None:
+    if not actor.has_role(*roles):
+        raise PermissionDenied(message)
+
+
+def tags_from_names(names: list[str]) -> list[Tag]:
+    """Existing tags by name, creating the missing ones (names are trimmed, deduplicated)."""
+    wanted: list[str] = []
+    for raw in names:
+        name = (raw or "").strip()[:30]
+        if name and name not in wanted:
+            wanted.append(name)
+    existing = {t.name: t for t in Tag.objects.filter(name__in=wanted)}
+    return [existing.get(n) or Tag.objects.create(name=n) for n in wanted]
+
+
+@transaction.atomic
+def customer_update(
+    *,
+    actor: User,
+    customer: Customer,
+    name: str,
+    group: str,
+    marketing_consent: bool,
+    notes: str = "",
+    tags: list[str] | None = None,
+) -> Customer:
+    """Change a customer's profile; an opt-out (consent withdrawn) is stamped like ``customer_marketing_opt_out``."""
+    _require(actor, CUSTOMER_EDIT_ROLES, _("Your role may not edit customers."))
+    errors: dict[str, str] = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = _("Enter the customer's name.")
+    if group not in CustomerGroup.values:
+        errors["group"] = _("Unknown customer group.")
+    if errors:
+        raise ValidationFailed(fields=errors)
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    reasons = ["updated"]
+    if customer.marketing_consent and not marketing_consent:
+        customer.marketing_opt_out_at = timezone.now()
+    elif marketing_consent:
+        customer.marketing_opt_out_at = None
+    customer.name, customer.group, customer.marketing_consent, customer.notes = name, group, marketing_consent, notes
+    if tags is not None:
+        new_tags = tags_from_names(tags)
+        old_names = sorted(customer.tags.values_list("name", flat=True))
+        if sorted(t.name for t in new_tags) != old_names:
+            customer.tags.set(new_tags)
+            # simple_history does not follow the M2M: the change reason carries it.
+            reasons.append("tags: " + ", ".join(t.name for t in new_tags))
+    audited(customer, actor, "; ".join(reasons)[:100]).save()
+    reindex_customers([customer.pk])
+    return customer
+
+
+@transaction.atomic
+def customer_marketing_opt_out(*, actor: User, customer: Customer) -> Customer:
+    """The customer asked for no more marketing contact: consent off, time of the opt-out kept."""
+    _require(actor, CUSTOMER_EDIT_ROLES, _("Your role may not edit customers."))
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer.marketing_consent = False
+    customer.marketing_opt_out_at = timezone.now()
+    audited(customer, actor, "marketing opt-out").save()
+    return customer
+
+
+# --- phones and addresses ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def phone_add(*, actor: User, customer: Customer, number: str, primary: bool = False) -> CustomerPhone:
+    _require(actor, CUSTOMER_EDIT_ROLES, _("Your role may not edit customers."))
+    phone = phone_normalize(number, field="number")
+    if customer.phones.filter(number=phone.number).exists():
+        raise ValidationFailed(fields={"number": _("This customer already has this number.")})
+    if primary:
+        for old in customer.phones.filter(is_primary=True):
+            old.is_primary = False
+            audited(old, actor, "primary changed").save()
+    row = CustomerPhone(customer=customer, number=phone.number, kind=phone.kind, is_primary=primary or not customer.phones.exists())
+    audited(row, actor, "created").save()
+    reindex_customers([customer.pk])
+    return row
+
+
+@transaction.atomic
+def phone_remove(*, actor: User, phone: CustomerPhone) -> None:
+    """Remove a number; the last one stays (a customer must remain reachable and findable)."""
+    _require(actor, CUSTOMER_EDIT_ROLES, _("Your role may not edit customers."))
+    customer = Customer.objects.select_for_update().get(pk=phone.customer_id)
+    others = list(customer.phones.exclude(pk=phone.pk).order_by("pk"))
+    if not others:
+        raise ValidationFailed(_("A customer needs at least one phone number; add the new one before removing this one."))
+    audited(phone, actor, "removed").delete()
+    if phone.is_primary:
+        others[0].is_primary = True
+        audited(others[0], actor, "primary changed").save()
+    reindex_customers([customer.pk])
+
+
+@transaction.atomic
+def phone_set_primary(*, actor: User, phone: CustomerPhone) -> CustomerPhone:
+    _require(actor, CUSTOMER_EDIT_ROLES, _("Your role may not edit customers."))
+    for other in CustomerPhone.objects.filter(customer_id=phone.customer_id, is_primary=True).exclude(pk=phone.pk):
+        other.is_primary = False
+        audited(other, actor, "primary changed").save()
+    phone.is_primary = True
+    audited(phone, actor, "primary changed").save()
+    return phone
+
+
+@transaction.atomic
+def address_create(*, actor: User, customer: Customer, text: str, primary: bool = False) -> CustomerAddress:
+    """Add an address from the customer page (``address_add`` without the role check is used by registration)."""
+    _require(actor, CUSTOMER_EDIT_ROLES, _("Your role may not edit customers."))
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed(fields={"text": _("Enter an address.")})
+    first = not customer.addresses.exists()
+    if primary and not first:
+        for old in customer.addresses.filter(is_primary=True):
+            old.is_primary = False
+            audited(old, actor, "primary changed").save()
+    return address_add(actor=actor, customer=customer, text=text, primary=primary or first)
+
+
+@transaction.atomic
+def address_correct(
+    *,
+    actor: User,
+    address: CustomerAddress,
+    province: str,
+    city: str,
+    district: str,
+    division_code: str,
+    market_tier: int,
+    detail: str | None = None,
+) -> CustomerAddress:
+    """A person fixes what the parser could not: divisions, code and market tier; clears the flag."""
+    from anxin.customers.choices import MarketTier
+
+    _require(actor, CUSTOMER_EDIT_ROLES, _("Your role may not edit customers."))
+    errors: dict[str, str] = {}
+    province, city, district = (province or "").strip(), (city or "").strip(), (district or "").strip()
+    division_code = (division_code or "").strip()
+    if not province:
+        errors["province"] = _("Enter the province.")
+    if not city:
+        errors["city"] = _("Enter the city.")
+    if division_code and not (division_code.isdigit() and len(division_code) in (2, 4, 6, 9, 12)):
+        errors["division_code"] = _("A division code has 6 digits (or 2, 4, 9 or 12).")
+    try:
+        market_tier = int(market_tier)
+    except (TypeError, ValueError):
+        market_tier = -1
+    if market_tier not in MarketTier.values or market_tier == MarketTier.UNKNOWN:
+        errors["market_tier"] = _("Choose the market tier.")
+    if errors:
+        raise ValidationFailed(fields=errors)
+    address = CustomerAddress.objects.select_for_update().get(pk=address.pk)
+    address.province, address.city, address.district = province, city, district
+    address.division_code, address.market_tier, address.needs_review = division_code, market_tier, False
+    if detail is not None:
+        address.detail = detail.strip()
+    audited(address, actor, "corrected").save()
+    if address.is_primary and division_code:
+        customer = address.customer
+        region = _region_for(division_code)
+        if region is not None and customer.region_id != region.pk:
+            customer.region = region
+            audited(customer, actor, "home region from corrected address").save()
+    reindex_customers([address.customer_id])
+    return address
+
+
+@transaction.atomic
+def address_set_primary(*, actor: User, address: CustomerAddress) -> CustomerAddress:
+    _require(actor, CUSTOMER_EDIT_ROLES, _("Your role may not edit customers."))
+    for other in CustomerAddress.objects.filter(customer_id=address.customer_id, is_primary=True).exclude(pk=address.pk):
+        other.is_primary = False
+        audited(other, actor, "primary changed").save()
+    address.is_primary = True
+    audited(address, actor, "primary changed").save()
+    return address
+
+
+# --- merge and reveal ---------------------------------------------------------------------------
+
+
+def _merge_relations():
+    """Every relation pointing at Customer that a merge must move (search rows and history excluded).
+
+    ``_meta.related_objects`` leaves out relations declared with ``related_name="+"``; those must
+    move too, so the hidden reverse relations are read as well (minus auto-created M2M tables).
+    """
+    from simple_history.models import HistoricalChanges
+
+    from anxin.customers.models import SearchToken
+
+    for rel in Customer._meta.get_fields(include_hidden=True):
+        if not (rel.is_relation and rel.auto_created and not rel.concrete):
+            continue
+        model = rel.related_model
+        if model is SearchToken or model._meta.auto_created or issubclass(model, HistoricalChanges):
+            continue
+        yield rel
+
+
+@transaction.atomic
+def customer_merge(*, actor: User, survivor: Customer, duplicate: Customer, reason: str) -> Customer:
+    """Fold ``duplicate`` into ``survivor``: every row pointing at the duplicate moves over, the
+    duplicate is kept (marked ``merged_into``) for its history and disappears from lists and search.
+
+    Relations are found through ``Customer._meta.related_objects``, so models added later by other
+    apps (calls, sale registrations…) move too without touching this function.
+    """
+    from anxin.core.services import activity_record
+
+    _require(actor, CUSTOMER_MERGE_ROLES, _("Your role may not merge customers."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(fields={"reason": _("Say why these are the same customer.")})
+    if survivor.pk == duplicate.pk:
+        raise ValidationFailed(fields={"duplicate": _("Choose a different customer.")})
+    locked = {c.pk: c for c in Customer.objects.select_for_update().filter(pk__in=[survivor.pk, duplicate.pk])}
+    survivor, duplicate = locked[survivor.pk], locked[duplicate.pk]
+    if survivor.merged_into_id or duplicate.merged_into_id:
+        raise ValidationFailed(fields={"duplicate": _("One of these customers was already merged.")})
+
+    moved: dict[str, int] = {}
+    # Phones: an exact duplicate number is dropped, the others move as secondary numbers.
+    survivor_numbers = set(survivor.phones.values_list("number", flat=True))
+    for phone in duplicate.phones.order_by("pk"):
+        if phone.number in survivor_numbers:
+            audited(phone, actor, f"merged into customer {survivor.pk}").delete()
+            continue
+        survivor_numbers.add(phone.number)
+        phone.customer, phone.is_primary = survivor, False
+        audited(phone, actor, f"merged from customer {duplicate.pk}").save()
+        moved["customers.customerphone"] = moved.get("customers.customerphone", 0) + 1
+    for address in duplicate.addresses.order_by("pk"):
+        address.customer, address.is_primary = survivor, False
+        audited(address, actor, f"merged from customer {duplicate.pk}").save()
+        moved["customers.customeraddress"] = moved.get("customers.customeraddress", 0) + 1
+
+    for rel in _merge_relations():
+        model, label = rel.related_model, rel.related_model._meta.label_lower
+        if model in (CustomerPhone, CustomerAddress):
+            continue
+        if rel.many_to_many:
+            accessor = rel.get_accessor_name()
+            if accessor and not accessor.endswith("+"):
+                items = list(getattr(duplicate, accessor).all())
+                getattr(survivor, accessor).add(*items)
+                getattr(duplicate, accessor).clear()
+                moved[label] = moved.get(label, 0) + len(items)
+            continue
+        if rel.one_to_one and model._default_manager.filter(**{rel.field.name: survivor}).exists():
+            continue  # the survivor has its own; the duplicate keeps its row
+        qs = model._default_manager.filter(**{rel.field.name: duplicate})
+        if model is Customer:
+            qs = qs.exclude(pk=survivor.pk)
+        count = qs.update(**{rel.field.name: survivor})
+        if count:
+            moved[label] = moved.get(label, 0) + count
+    survivor.tags.add(*duplicate.tags.all())
+    if duplicate.notes and duplicate.notes not in survivor.notes:
+        survivor.notes = (survivor.notes + "\n" + duplicate.notes).strip()
+
+    duplicate.merged_into = survivor
+    audited(duplicate, actor, f"merged into customer {survivor.pk}: {reason}"[:100]).save()
+    audited(survivor, actor, f"merged customer {duplicate.pk}: {reason}"[:100]).save()
+    activity_record(
+        actor=actor,
+        action="customers.merge",
+        target=survivor,
+        detail={"survivor": survivor.pk, "duplicate": duplicate.pk, "reason": reason, "moved": moved},
+    )
+    from anxin.customers.models import SearchToken
+
+    SearchToken.objects.filter(customer_id=duplicate.pk).delete()
+    reindex_customers([survivor.pk])
+    return survivor
+
+
+def contact_reveal(*, actor: User, customer: Customer, reason: str) -> None:
+    """Let a masked role see one customer's full contact details once; the reason is logged."""
+    from anxin.core.services import activity_record
+    from anxin.customers.selectors import contact_visible
+
+    if contact_visible(user=actor, customer=customer):
+        return  # nothing hidden, nothing to log
+    _require(actor, CONTACT_REVEAL_ROLES, _("Your role may not reveal contact details."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(fields={"reason": _("Say why you need the full contact details.")})
+    activity_record(actor=actor, action="customers.reveal", target=customer, detail={"reason": reason[:500]})

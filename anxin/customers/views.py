@@ -10,28 +10,40 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from anxin.accounts.choices import OrgKind
 from anxin.core.audit import history_entries
-from anxin.core.errors import ValidationFailed
+from anxin.core.errors import ApplicationError, ValidationFailed
 from anxin.core.scoping import get_visible_or_404
 from anxin.core.services import activity_record
 from anxin.customers.choices import CustomerGroup
-from anxin.customers.forms import ApplianceForm, CustomerForm
-from anxin.customers.models import Appliance, Customer, CustomerAddress, CustomerPhone
+from anxin.customers.forms import (
+    AddressCorrectionForm,
+    AddressForm,
+    ApplianceForm,
+    CustomerEditForm,
+    CustomerForm,
+    PhoneForm,
+    ReasonForm,
+)
+from anxin.customers.models import Appliance, Customer, CustomerAddress, CustomerPhone, Tag
+from anxin.customers.search import customer_search
 from anxin.customers.selectors import (
     CUSTOMER_EXPORT_ROLES,
     contact_visible_ids,
@@ -39,7 +51,25 @@ from anxin.customers.selectors import (
     mask_address,
     mask_phone,
 )
-from anxin.customers.services import CUSTOMER_CREATE_ROLES, appliance_add, customer_create, phone_normalize
+from anxin.customers.services import (
+    CONTACT_REVEAL_ROLES,
+    CUSTOMER_CREATE_ROLES,
+    CUSTOMER_EDIT_ROLES,
+    CUSTOMER_MERGE_ROLES,
+    address_correct,
+    address_create,
+    address_set_primary,
+    appliance_add,
+    contact_reveal,
+    customer_create,
+    customer_marketing_opt_out,
+    customer_merge,
+    customer_update,
+    phone_add,
+    phone_normalize,
+    phone_remove,
+    phone_set_primary,
+)
 from anxin.orders.models import WorkOrder
 from anxin.orders.services import ORDER_CREATE_ROLES
 from anxin.web.errors import add_service_errors
@@ -62,6 +92,13 @@ class CustomerRow:
     phones: list[str] = field(default_factory=list)
     address: CustomerAddress | None = None
     address_text: str = ""
+    # Set on search results only: which field matched and the shown text with the match marked.
+    matched: str = ""
+    matched_label: str = ""
+    matched_html: SafeString | str = ""
+    name_html: SafeString | str = ""
+    phone_html: SafeString | str = ""
+    address_html: SafeString | str = ""
 
 
 def _primary_first(items):
@@ -103,17 +140,109 @@ def _can_export(user) -> bool:
 # --- list and export --------------------------------------------------------------------------
 
 
+def matched_labels() -> dict[str, str]:
+    return {
+        "phone": pgettext("matched field", "phone"),
+        "name": pgettext("matched field", "name"),
+        "pinyin": pgettext("matched field", "pinyin"),
+        "address": pgettext("matched field", "address"),
+        "serial": pgettext("matched field", "serial"),
+        "order": pgettext("matched field", "order"),
+    }
+
+
+def highlight(text: str, needle: str) -> SafeString:
+    """``text`` escaped, with the first occurrence of ``needle`` (case-insensitive) in <mark>."""
+    if not needle or not text:
+        return escape(text)
+    at = text.lower().find(needle.lower())
+    if at < 0:
+        return escape(text)
+    end = at + len(needle)
+    return mark_safe(f"{escape(text[:at])}<mark>{escape(text[at:end])}</mark>{escape(text[end:])}")  # noqa: S308 (escaped)
+
+
+def _highlight_phone(shown: str, digits: str) -> SafeString:
+    """Mark the queried digits in the number as shown; a masked number only has its visible tail marked."""
+    if digits in shown:
+        return highlight(shown, digits)
+    visible_tail = shown.rsplit("*", 1)[-1]
+    common = 0
+    while common < min(len(visible_tail), len(digits)) and visible_tail[-common - 1] == digits[-common - 1]:
+        common += 1
+    return highlight(shown, visible_tail[-common:]) if common else escape(shown)
+
+
+def search_rows(*, user, hits, q: str) -> list[CustomerRow]:
+    """List rows for ranked search hits, each saying which field matched, the match marked where shown."""
+    customers = [h.customer for h in hits]
+    prefetch_related_objects(customers, "region")  # the search loads phones and addresses, not the region
+    rows = customer_rows(user=user, customers=customers)
+    labels = matched_labels()
+    digits = re.sub(r"\D", "", q)
+    compact = re.sub(r"\s+", "", q)
+    for row, hit in zip(rows, hits, strict=True):
+        c = row.customer
+        row.matched, row.matched_label = hit.matched, labels.get(hit.matched, hit.matched)
+        if hit.matched == "phone" and digits:
+            phones = _primary_first(c.phones.all())
+            match = next((p for p in phones if digits in p.number), None)
+            if match is not None:
+                shown = match.number if not row.masked else mask_phone(match.number)
+                if shown in row.phones:  # the matching number first, the others counted after it
+                    row.phones.remove(shown)
+                row.phones.insert(0, shown)
+                row.phone_html = _highlight_phone(shown, digits)
+        elif hit.matched == "name":
+            row.name_html = highlight(c.name, compact)
+        elif hit.matched == "pinyin":
+            row.matched_html = escape(hit.matched_text)
+        elif hit.matched == "address":
+            addresses = _primary_first(c.addresses.all())
+            match = next((a for a in addresses if compact in a.text), row.address)
+            if match is not None:
+                row.address = match
+                row.address_text = match.text if not row.masked else mask_address(match.text, match.district)
+                row.address_html = highlight(row.address_text, compact)
+        elif hit.matched in ("serial", "order"):
+            row.matched_html = highlight(hit.matched_text, q.strip())
+    return rows
+
+
+# A search returns at most this many ranked customers (no pagination: refine the query instead).
+SEARCH_LIMIT = 50
+
+
+def _search(user, filters: dict):
+    """The ranked search of the list (and its export), narrowed by the group / VIP filters."""
+    search = customer_search(user=user, q=filters["q"], limit=SEARCH_LIMIT)
+    hits = [
+        h
+        for h in search.hits
+        if (not filters["group"] or h.customer.group == filters["group"]) and (not filters["vip"] or h.customer.group == CustomerGroup.VIP)
+    ]
+    return search, hits
+
+
 @login_required
 @require_GET
 def customer_list_view(request):
     filters = _filters(request)
-    qs = customer_list(user=request.user, **filters)
-    paginator = Paginator(qs, settings.ANXIN_PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    search = None
+    page = None
+    if filters["q"]:
+        search, hits = _search(request.user, filters)
+        rows = search_rows(user=request.user, hits=hits, q=filters["q"])
+    else:
+        qs = customer_list(user=request.user, **filters)
+        paginator = Paginator(qs, settings.ANXIN_PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+        rows = customer_rows(user=request.user, customers=page.object_list)
     context = {
         "nav_active": "customers",
         "page_obj": page,
-        "rows": customer_rows(user=request.user, customers=page.object_list),
+        "rows": rows,
+        "search": search,
         "filters": filters,
         "filtered": bool(filters["q"] or filters["group"] or filters["vip"]),
         "groups": CustomerGroup.choices,
@@ -168,8 +297,14 @@ def customer_export(request):
     if fmt not in ("csv", "xlsx"):
         fmt = "csv"
     filters = _filters(request)
-    qs = customer_list(user=request.user, **filters)
-    total = qs.count()
+    if filters["q"]:
+        # A search exports exactly the customers the page lists, in the same order.
+        _unused, hits = _search(request.user, filters)
+        qs = [h.customer for h in hits]
+        total = len(qs)
+    else:
+        qs = customer_list(user=request.user, **filters)
+        total = qs.count()
     if total > EXPORT_MAX_ROWS:
         messages.error(
             request,
@@ -237,13 +372,40 @@ def _history(customer: Customer, phones, addresses, *, masked: bool) -> list[dic
     return entries
 
 
-@login_required
-@require_GET
-def customer_detail(request, pk: int):
+def main_parts_state(appliance: Appliance, today: date) -> tuple[str, str]:
+    """The same words for the main-parts warranty (compressor, motor…), which runs longer."""
+    return warranty_state(Appliance(warranty_end=appliance.main_parts_warranty_end), today)
+
+
+def _callbacks(orders) -> list:
+    from anxin.feedback.models import Callback
+
+    return list(Callback.objects.filter(order__in=orders).select_related("order", "agent").order_by("-created_at")[:20])
+
+
+def _calls(user, customer) -> list:
+    if not apps.is_installed("anxin.telephony"):
+        return []
+    Call = apps.get_model("telephony", "Call")
+    return list(Call.objects.visible_to(user).filter(customer=customer).select_related("agent").order_by("-started_at", "-id")[:20])
+
+
+def _telephony_url() -> str:
+    if not apps.is_installed("anxin.telephony"):
+        return ""
+    for name in ("telephony_workspace", "telephony_home", "call_list"):
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return "/telephony/"
+
+
+def detail_context(request, customer: Customer, *, revealed: bool = False, reveal_form=None) -> dict:
     user = request.user
-    customer = get_visible_or_404(Customer, user, pk=pk)
-    prefetch_related_objects([customer], "phones", "addresses", "appliances__product_model__category")
+    prefetch_related_objects([customer], "phones", "addresses", "appliances__product_model__category", "tags")
     (row,) = customer_rows(user=user, customers=[customer])
+    masked = row.masked and not revealed
     phones = _primary_first(customer.phones.all())
     addresses = _primary_first(customer.addresses.all())
     today = timezone.localdate()
@@ -251,7 +413,8 @@ def customer_detail(request, pk: int):
     appliances = []
     for a in sorted(customer.appliances.all(), key=lambda a: a.pk, reverse=True):
         tone, words = warranty_state(a, today)
-        appliances.append({"appliance": a, "tone": tone, "warranty": words})
+        parts_tone, parts_words = main_parts_state(a, today)
+        appliances.append({"appliance": a, "tone": tone, "warranty": words, "parts_tone": parts_tone, "parts_warranty": parts_words})
 
     orders_qs = (
         WorkOrder.objects.visible_to(user)
@@ -265,21 +428,68 @@ def customer_detail(request, pk: int):
     for o in orders:
         o.url = order_url(o.pk)
 
-    context = {
+    can_edit = user.has_role(*CUSTOMER_EDIT_ROLES)
+    return {
         "nav_active": "customers",
         "customer": customer,
-        "masked": row.masked,
-        "phones": [{"phone": p, "shown": p.number if not row.masked else mask_phone(p.number)} for p in phones],
-        "addresses": [{"address": a, "shown": a.text if not row.masked else mask_address(a.text, a.district)} for a in addresses],
+        "masked": masked,
+        "revealed": revealed and row.masked,
+        "can_reveal": masked and user.has_role(*CONTACT_REVEAL_ROLES),
+        "reveal_form": reveal_form or ReasonForm(),
+        "phones": [{"phone": p, "shown": p.number if not masked else mask_phone(p.number)} for p in phones],
+        "addresses": [{"address": a, "shown": a.text if not masked else mask_address(a.text, a.district)} for a in addresses],
         "appliances": appliances,
         "orders": orders,
         "order_count": orders_qs.count() if len(orders) == 50 else len(orders),
-        "history": _history(customer, phones, addresses, masked=row.masked),
+        "callbacks": _callbacks(orders),
+        "telephony": apps.is_installed("anxin.telephony"),
+        "calls": _calls(user, customer),
+        "telephony_url": _telephony_url(),
+        "history": _history(customer, phones, addresses, masked=masked),
         "can_order": user.has_role(*ORDER_CREATE_ROLES),
         "can_add_appliance": user.has_role(*APPLIANCE_ADD_ROLES),
+        "can_edit": can_edit,
+        "can_merge": user.has_role(*CUSTOMER_MERGE_ROLES),
         "new_order_url": f"/orders/new/?customer={customer.pk}",
     }
-    return render(request, "customers/customer_detail.html", context)
+
+
+def _visible_customer(user, pk: int) -> Customer:
+    return get_visible_or_404(Customer, user, pk=pk)
+
+
+@login_required
+@require_GET
+def customer_detail(request, pk: int):
+    try:
+        customer = _visible_customer(request.user, pk)
+    except Http404:
+        # A merged duplicate's old links lead to the surviving record (if the user may see it).
+        merged = Customer.objects.filter(pk=pk, merged_into__isnull=False).values_list("merged_into_id", flat=True).first()
+        if merged and Customer.objects.visible_to(request.user).filter(pk=merged).exists():
+            return redirect("customer_detail", pk=merged)
+        raise
+    return render(request, "customers/customer_detail.html", detail_context(request, customer))
+
+
+@login_required
+@require_http_methods(["POST"])
+def customer_reveal(request, pk: int):
+    """Show the full phone and address once, for this response only; the reason is logged."""
+    customer = _visible_customer(request.user, pk)
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    try:
+        contact_reveal(actor=request.user, customer=customer, reason=form.cleaned_data.get("reason", ""))
+    except ValidationFailed as exc:
+        add_service_errors(form, exc)
+        context = detail_context(request, customer, reveal_form=form)
+        return render(request, "customers/customer_detail.html", context, status=400)
+    except ApplicationError as exc:
+        raise PermissionDenied from exc
+    response = render(request, "customers/customer_detail.html", detail_context(request, customer, revealed=True))
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # --- forms ------------------------------------------------------------------------------------
@@ -307,7 +517,8 @@ def customer_create_view(request):
     user = request.user
     if not user.has_role(*CUSTOMER_CREATE_ROLES):
         raise PermissionDenied
-    form = CustomerForm(request.POST or None)
+    # ?phone= comes from the hotline screen pop of an unknown caller.
+    form = CustomerForm(request.POST or None, initial={"phone": request.GET.get("phone", "")[:30]})
     duplicates: list[dict] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -379,3 +590,239 @@ def appliance_create(request, pk: int):
             )
             return redirect(url + "#appliances")
     return render(request, "customers/appliance_form.html", {"nav_active": "customers", "form": form, "customer": customer})
+
+
+# --- profile, phones and addresses --------------------------------------------------------------
+
+
+def _editable_customer(request, pk: int) -> Customer:
+    customer = _visible_customer(request.user, pk)
+    if not request.user.has_role(*CUSTOMER_EDIT_ROLES):
+        raise PermissionDenied
+    return customer
+
+
+def _back(customer: Customer, anchor: str = "") -> str:
+    return reverse("customer_detail", args=[customer.pk]) + (f"#{anchor}" if anchor else "")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_edit(request, pk: int):
+    customer = _editable_customer(request, pk)
+    initial = {
+        "name": customer.name,
+        "group": customer.group,
+        "tags": ", ".join(customer.tags.values_list("name", flat=True)),
+        "marketing_consent": customer.marketing_consent,
+        "notes": customer.notes,
+    }
+    form = CustomerEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            customer_update(
+                actor=request.user,
+                customer=customer,
+                name=data["name"],
+                group=data["group"],
+                marketing_consent=data["marketing_consent"],
+                notes=data["notes"],
+                tags=form.tag_names(),
+            )
+        except ValidationFailed as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Customer updated."))
+            return redirect(_back(customer))
+    context = {
+        "nav_active": "customers",
+        "form": form,
+        "customer": customer,
+        "tag_names": list(Tag.objects.values_list("name", flat=True)[:200]),
+    }
+    return render(request, "customers/customer_edit.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["POST"])
+def customer_opt_out(request, pk: int):
+    customer = _editable_customer(request, pk)
+    customer_marketing_opt_out(actor=request.user, customer=customer)
+    messages.success(request, _("Marketing opt-out recorded."))
+    return redirect(_back(customer))
+
+
+def _simple_form(request, customer, form, *, title: str, submit: str, status: int = 200, target=None):
+    return render(
+        request,
+        "customers/contact_form.html",
+        {"nav_active": "customers", "form": form, "customer": customer, "title": title, "submit": submit, "target": target},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def phone_create(request, pk: int):
+    customer = _editable_customer(request, pk)
+    form = PhoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            phone_add(actor=request.user, customer=customer, number=form.cleaned_data["number"], primary=form.cleaned_data["primary"])
+        except ValidationFailed as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Phone number added."))
+            return redirect(_back(customer, "profile"))
+    return _simple_form(request, customer, form, title=_("Add phone"), submit=_("Add phone"), status=400 if form.errors else 200)
+
+
+def _customer_phone(request, pk: int, phone_pk: int) -> tuple[Customer, CustomerPhone]:
+    customer = _editable_customer(request, pk)
+    return customer, get_object_or_404(CustomerPhone, pk=phone_pk, customer=customer)
+
+
+@login_required
+@require_http_methods(["POST"])
+def phone_delete(request, pk: int, phone_pk: int):
+    customer, phone = _customer_phone(request, pk, phone_pk)
+    try:
+        phone_remove(actor=request.user, phone=phone)
+    except ValidationFailed as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Phone number removed."))
+    return redirect(_back(customer, "profile"))
+
+
+@login_required
+@require_http_methods(["POST"])
+def phone_primary(request, pk: int, phone_pk: int):
+    customer, phone = _customer_phone(request, pk, phone_pk)
+    phone_set_primary(actor=request.user, phone=phone)
+    messages.success(request, _("Primary phone changed."))
+    return redirect(_back(customer, "profile"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def address_create_view(request, pk: int):
+    customer = _editable_customer(request, pk)
+    form = AddressForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            address = address_create(
+                actor=request.user, customer=customer, text=form.cleaned_data["text"], primary=form.cleaned_data["primary"]
+            )
+        except ValidationFailed as exc:
+            add_service_errors(form, exc)
+        else:
+            if address.needs_review:
+                messages.warning(request, _("The address was saved but could not be matched to a district; please correct it."))
+                return redirect("address_correct", pk=customer.pk, address_pk=address.pk)
+            messages.success(request, _("Address added."))
+            return redirect(_back(customer, "profile"))
+    return _simple_form(request, customer, form, title=_("Add address"), submit=_("Add address"), status=400 if form.errors else 200)
+
+
+def _customer_address(request, pk: int, address_pk: int) -> tuple[Customer, CustomerAddress]:
+    customer = _editable_customer(request, pk)
+    return customer, get_object_or_404(CustomerAddress, pk=address_pk, customer=customer)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def address_correct_view(request, pk: int, address_pk: int):
+    customer, address = _customer_address(request, pk, address_pk)
+    initial = {
+        "province": address.province,
+        "city": address.city,
+        "district": address.district,
+        "detail": address.detail,
+        "division_code": address.division_code,
+        "market_tier": address.market_tier or None,
+    }
+    form = AddressCorrectionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            address_correct(actor=request.user, address=address, **data)
+        except ValidationFailed as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Address corrected."))
+            return redirect(_back(customer, "profile"))
+    return _simple_form(
+        request, customer, form, title=_("Correct address"), submit=_("Save correction"), status=400 if form.errors else 200, target=address
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def address_primary(request, pk: int, address_pk: int):
+    customer, address = _customer_address(request, pk, address_pk)
+    address_set_primary(actor=request.user, address=address)
+    messages.success(request, _("Primary address changed."))
+    return redirect(_back(customer, "profile"))
+
+
+# --- merge --------------------------------------------------------------------------------------
+
+
+def _mergeable_customer(request, pk: int) -> Customer:
+    customer = _visible_customer(request.user, pk)
+    if not request.user.has_role(*CUSTOMER_MERGE_ROLES):
+        raise PermissionDenied
+    return customer
+
+
+@login_required
+@require_GET
+def customer_merge_pick(request, pk: int):
+    """Step 1: find the duplicate by the same search as the list."""
+    customer = _mergeable_customer(request, pk)
+    q = _filters(request)["q"]
+    search = customer_search(user=request.user, q=q) if q else None
+    hits = [h for h in search.hits if h.customer.pk != customer.pk] if search else []
+    context = {
+        "nav_active": "customers",
+        "customer": customer,
+        "q": q,
+        "search": search,
+        "rows": search_rows(user=request.user, hits=hits, q=q) if hits else [],
+    }
+    return render(request, "customers/merge_pick.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_merge_confirm(request, pk: int, other_pk: int):
+    """Step 2: both records side by side; the one on the left survives."""
+    survivor = _mergeable_customer(request, pk)
+    duplicate = _visible_customer(request.user, other_pk)
+    if survivor.pk == duplicate.pk:
+        raise Http404
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer_merge(actor=request.user, survivor=survivor, duplicate=duplicate, reason=form.cleaned_data["reason"])
+        except ValidationFailed as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Customers merged: %(name)s now holds both records.") % {"name": survivor.name})
+            return redirect(_back(survivor))
+    sides = []
+    for c in (survivor, duplicate):
+        prefetch_related_objects([c], "phones", "addresses", "appliances__product_model", "tags")
+        (row,) = customer_rows(user=request.user, customers=[c])
+        sides.append(
+            {
+                "row": row,
+                "addresses": [a.text if not row.masked else mask_address(a.text, a.district) for a in _primary_first(c.addresses.all())],
+                "appliances": list(c.appliances.all()),
+                "orders": WorkOrder.objects.filter(customer=c).count(),
+            }
+        )
+    context = {"nav_active": "customers", "form": form, "survivor": survivor, "duplicate": duplicate, "sides": sides}
+    return render(request, "customers/merge_confirm.html", context, status=400 if form.errors else 200)

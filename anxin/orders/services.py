@@ -58,7 +58,7 @@ class OrderInput:
     dealer_id: int | None = None
 
 
-def _validate_window(start, end, errors: dict) -> None:
+def validate_appointment_window(start, end, errors: dict) -> None:
     if start is None and end is None:
         return
     if start is None or end is None:
@@ -93,7 +93,7 @@ def order_create(*, actor: User, data: OrderInput) -> WorkOrder:
     )
     if address is None:
         errors["address"] = _("Choose one of the customer's addresses.")
-    _validate_window(data.appointment_start, data.appointment_end, errors)
+    validate_appointment_window(data.appointment_start, data.appointment_end, errors)
     if not data.lines:
         errors["lines"] = _("Add at least one appliance.")
 

@@ -463,6 +463,8 @@ def order_create_view(request):
         preselect = {appliances[0].pk}
     rows = _appliance_rows(appliances, fault_codes, posted, today, preselect)
     form = OrderCreateForm(posted, addresses=addresses)
+    # Started from a hotline call's screen pop: the call is linked to the new order.
+    raw_call = request.POST.get("call") or request.GET.get("call") or ""
     context = {
         "nav_active": "orders",
         "customer": customer,
@@ -470,6 +472,7 @@ def order_create_view(request):
         "form": form,
         "rows": rows,
         "lines_errors": [],
+        "call_pk": raw_call if raw_call.isdigit() else "",
     }
     if posted is None:
         return render(request, "orders/create.html", context)
@@ -528,6 +531,10 @@ def order_create_view(request):
     else:
         text = _("Work order %(number)s created; no outlet covers the address yet, route it by hand.") % {"number": order.number}
     messages.success(request, text)
+    if context["call_pk"]:
+        from anxin.telephony.services import call_link_order
+
+        call_link_order(actor=user, call_id=int(context["call_pk"]), order=order)
     if WorkOrder.objects.visible_to(user).filter(pk=order.pk).exists():
         return redirect("order_detail", pk=order.pk)
     return redirect(_customer_url(customer))

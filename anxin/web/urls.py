@@ -7,4 +7,7 @@ urlpatterns = [
     path("customers/", include("anxin.customers.urls")),
     path("orders/", include("anxin.orders.urls")),
     path("callbacks/", include("anxin.feedback.urls")),
+    path("telephony/", include("anxin.telephony.urls")),
+    path("sales/", include("anxin.sales.urls")),
+    path("imports/", include("anxin.imports.urls")),
 ]

@@ -154,4 +154,8 @@ def home(request):
         "can_create_customer": user.has_role(*CUSTOMER_CREATE_ROLES),
         "can_search_customers": user.has_role(Role.HQ_MANAGER, Role.AGENT, Role.CALLBACK_AGENT, Role.REGION_DIRECTOR, Role.DEALER),
     }
+    if user.role in (Role.AGENT, Role.CALLBACK_AGENT):
+        from anxin.telephony.selectors import follow_ups_due
+
+        context["follow_ups"] = follow_ups_due(user=user)
     return render(request, "web/home.html", context)

@@ -11,7 +11,10 @@
       const link = document.querySelector("[data-new-order]");
       if (link) { e.preventDefault(); link.click(); }
     } else if (e.key === "Escape") {
-      document.querySelectorAll("dialog[open]").forEach(function (d) { d.close(); });
+      const open = document.querySelectorAll("dialog[open]");
+      open.forEach(function (d) { d.close(); });
+      const pop = document.querySelector("[data-pop-dismiss]");
+      if (!open.length && pop) pop.click();  // Esc closes the screen pop
     }
   });
   document.addEventListener("submit", function (e) {

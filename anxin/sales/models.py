@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from anxin.accounts.choices import OrgKind
+from anxin.core.scoping import ScopedQuerySet
+
+
+class SaleRegistration(models.Model):
+    """A dealer's sale registration (销售登记): the sale entered once at the store becomes the
+    customer archive, one appliance per unit sold and, when wanted, one complete-set install order.
+
+    ``items`` is a snapshot of what was registered (model code, quantity, serials), kept as the
+    dealer entered it even if the appliances are later edited.
+    """
+
+    dealer = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("dealer"))
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("registered by"))
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="sales", verbose_name=_("customer"))
+    purchase_date = models.DateField(_("purchase date"))
+    store_name = models.CharField(_("store"), max_length=100, blank=True)
+    invoice_no = models.CharField(_("invoice number"), max_length=40, blank=True)
+    install_wanted = models.BooleanField(_("install wanted"), default=True)
+    order = models.ForeignKey(
+        "orders.WorkOrder", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("install order")
+    )
+    appliances = models.ManyToManyField("customers.Appliance", related_name="+", verbose_name=_("appliances"))
+    items = models.JSONField(_("items"), default=list)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sale registration")
+        verbose_name_plural = _("sale registrations")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["dealer", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.dealer} · {self.customer} · {self.purchase_date}"
+
+    @property
+    def unit_count(self) -> int:
+        return sum(int(item.get("quantity", 0)) for item in self.items)
+
+    @classmethod
+    def scope_q(cls, user):
+        if user.sees_everything:
+            return None
+        unit = user.org_unit
+        if unit.kind == OrgKind.REGION:
+            return Q(dealer__parent=unit)
+        if unit.kind == OrgKind.DEALER:
+            return Q(dealer=unit)
+        return Q(pk__in=[])

@@ -1,0 +1,235 @@
+"""Dealer sale registration (销售登记): one entry at the store → customer archive, appliances and
+one complete-set install order (成套服务: entered once, one dispatch, one visit)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from anxin.accounts.choices import OrgKind, Role
+from anxin.accounts.models import OrgUnit, User
+from anxin.catalog.models import ProductModel
+from anxin.core.errors import PermissionDenied, ValidationFailed
+from anxin.customers.address import parse_address
+from anxin.customers.models import Customer, CustomerPhone
+from anxin.customers.services import NormalizedPhone, address_add, appliance_add, customer_create, phone_normalize
+from anxin.orders.choices import Channel, OrderType
+from anxin.orders.services import LineInput, OrderInput, order_create, validate_appointment_window
+from anxin.sales.models import SaleRegistration
+
+# Who may register a sale: the dealer's sales guide, and the HQ manager on a dealer's behalf.
+SALE_REGISTER_ROLES = (Role.DEALER, Role.HQ_MANAGER)
+MAX_QUANTITY = 50
+MAX_ITEMS = 30
+
+
+def _quantity(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number
+
+
+def _serials(value) -> list[str]:
+    if isinstance(value, str):
+        value = value.splitlines()
+    return [str(s).strip() for s in (value or []) if str(s).strip()]
+
+
+def _resolve_model(item: dict) -> ProductModel | None:
+    model_id = item.get("product_model_id")
+    if model_id not in (None, ""):
+        try:
+            return ProductModel.objects.filter(pk=int(model_id)).first()
+        except (TypeError, ValueError):
+            return None
+    code = str(item.get("model") or item.get("model_code") or "").strip()
+    return ProductModel.objects.filter(code__iexact=code).first() if code else None
+
+
+def _dealer_unit(actor: User, dealer_id: int | None) -> OrgUnit | None:
+    if actor.org_unit is not None and actor.org_unit.kind == OrgKind.DEALER:
+        return actor.org_unit
+    if dealer_id:
+        return OrgUnit.objects.filter(pk=dealer_id, kind=OrgKind.DEALER).first()
+    return None
+
+
+def customer_by_phone(numbers: list[str]) -> Customer | None:
+    """The customer already holding one of ``numbers`` (the first number wins), looked up across the
+    whole archive: a sale must not create a second record for a known caller, whoever registered them."""
+    for number in numbers:
+        phone = CustomerPhone.objects.filter(number=number).select_related("customer").order_by("customer_id").first()
+        if phone is not None:
+            return phone.customer
+    return None
+
+
+@transaction.atomic
+def sale_register(
+    *,
+    actor: User,
+    customer_name: str,
+    phones: list[str],
+    address: str,
+    items: list[dict],
+    purchase_date: date | None,
+    store_name: str = "",
+    invoice_no: str = "",
+    install_wanted: bool = True,
+    appointment_start: datetime | None = None,
+    appointment_end: datetime | None = None,
+    dealer_id: int | None = None,
+) -> SaleRegistration:
+    """Register a sale: find the customer by phone (or create them), add one appliance per unit and,
+    if wanted, one install order covering all of them. Every error is reported at once
+    (``items.0.quantity``, ``items.1.serials`` …); nothing is saved unless everything is valid."""
+    if not actor.has_role(*SALE_REGISTER_ROLES):
+        raise PermissionDenied(_("Only dealers may register sales."))
+    errors: dict[str, list[str]] = {}
+
+    def err(key: str, message: str) -> None:
+        errors.setdefault(key, []).append(message)
+
+    dealer = _dealer_unit(actor, dealer_id)
+    if dealer is None:
+        err("dealer_id", _("Choose the dealer that made the sale."))
+    customer_name = (customer_name or "").strip()
+    if not customer_name:
+        err("customer_name", _("Enter the customer's name."))
+    elif len(customer_name) > 50:
+        err("customer_name", _("The name is too long (at most 50 characters)."))
+    address = (address or "").strip()
+    if not address:
+        err("address", _("Enter an address."))
+    elif len(address) > 200:
+        err("address", _("The address is too long (at most 200 characters)."))
+    normalized: list[NormalizedPhone] = []
+    for i, raw in enumerate(phones or []):
+        if not (raw or "").strip():
+            continue
+        key = "phone" if i == 0 else f"phones.{i}"
+        try:
+            normalized.append(phone_normalize(raw, field=key))
+        except ValidationFailed as exc:
+            for k, msgs in exc.fields.items():
+                errors.setdefault(k, []).extend(msgs)
+    if not normalized and not any(k == "phone" or k.startswith("phones.") for k in errors):
+        err("phone", _("Enter a phone number."))
+    if purchase_date is None:
+        err("purchase_date", _("Enter the purchase date."))
+    elif purchase_date > timezone.localdate():
+        err("purchase_date", _("The purchase date cannot be in the future."))
+    store_name = (store_name or "").strip()
+    if len(store_name) > 100:
+        err("store_name", _("At most 100 characters."))
+    invoice_no = (invoice_no or "").strip()
+    if len(invoice_no) > 40:
+        err("invoice_no", _("At most 40 characters."))
+    if install_wanted:
+        window_errors: dict[str, str] = {}
+        validate_appointment_window(appointment_start, appointment_end, window_errors)
+        for k, msg in window_errors.items():
+            err(k, msg)
+
+    lines: list[tuple[ProductModel, int, list[str]]] = []
+    seen_serials: set[str] = set()
+    if not items:
+        err("items", _("Add at least one appliance."))
+    elif len(items) > MAX_ITEMS:
+        err("items", _("At most %(count)s item rows per sale.") % {"count": MAX_ITEMS})
+    for i, item in enumerate(items or []):
+        model = _resolve_model(item)
+        if model is None:
+            err(f"items.{i}.product_model", _("Choose a product model."))
+        quantity = _quantity(item.get("quantity", 1))
+        if quantity is None:
+            err(f"items.{i}.quantity", _("Enter a whole number."))
+        elif not 1 <= quantity <= MAX_QUANTITY:
+            err(f"items.{i}.quantity", _("Enter a quantity from 1 to %(max)s.") % {"max": MAX_QUANTITY})
+        serials = _serials(item.get("serials"))
+        if quantity is not None and len(serials) > quantity:
+            err(
+                f"items.{i}.serials",
+                _("%(serials)s serial numbers for a quantity of %(quantity)s: give at most one per unit.")
+                % {"serials": len(serials), "quantity": quantity},
+            )
+        for serial in serials:
+            if len(serial) > 40:
+                err(f"items.{i}.serials", _("Serial “%(serial)s” is longer than 40 characters.") % {"serial": serial[:40]})
+            elif serial.upper() in seen_serials:
+                err(f"items.{i}.serials", _("Serial “%(serial)s” is entered twice.") % {"serial": serial})
+            seen_serials.add(serial.upper())
+        if model is not None and quantity is not None:
+            lines.append((model, quantity, serials))
+    if errors:
+        raise ValidationFailed(fields=errors)
+
+    numbers = [p.number for p in normalized]
+    customer = customer_by_phone(numbers)
+    if customer is None:
+        customer = customer_create(actor=actor, name=customer_name, phones=numbers, address=address, registered_by=dealer)
+        install_address = customer.addresses.filter(is_primary=True).first()
+    else:
+        # A known customer: keep their record; the install goes to the address given with the sale.
+        texts = {address, parse_address(address).text.strip()}
+        install_address = next((a for a in customer.addresses.all() if a.text.strip() in texts), None)
+        if install_address is None:
+            install_address = address_add(actor=actor, customer=customer, text=address)
+
+    appliances = []
+    for model, quantity, serials in lines:
+        for unit in range(quantity):
+            appliances.append(
+                appliance_add(
+                    actor=actor,
+                    customer=customer,
+                    product_model=model,
+                    serial=serials[unit] if unit < len(serials) else "",
+                    purchase_date=purchase_date,
+                    dealer=dealer,
+                    store_name=store_name,
+                    invoice_no=invoice_no,
+                )
+            )
+
+    order = None
+    if install_wanted:
+        order = order_create(
+            actor=actor,
+            data=OrderInput(
+                customer_id=customer.pk,
+                lines=[LineInput(appliance_id=a.pk) for a in appliances],
+                address_id=install_address.pk if install_address else None,
+                order_type=OrderType.INSTALL,
+                channel=Channel.DEALER,
+                description=_("Install after a sale at %(store)s (%(count)s appliances).")
+                % {"store": store_name or dealer.name, "count": len(appliances)},
+                appointment_start=appointment_start,
+                appointment_end=appointment_end,
+                dealer_id=dealer.pk,
+            ),
+        )
+
+    sale = SaleRegistration.objects.create(
+        dealer=dealer,
+        registered_by=actor,
+        customer=customer,
+        purchase_date=purchase_date,
+        store_name=store_name,
+        invoice_no=invoice_no,
+        install_wanted=install_wanted,
+        order=order,
+        items=[
+            {"product_model_id": model.pk, "model": model.code, "quantity": quantity, "serials": serials}
+            for model, quantity, serials in lines
+        ],
+    )
+    sale.appliances.set(appliances)
+    return sale

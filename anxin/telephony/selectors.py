@@ -1,0 +1,135 @@
+"""Telephony reads: the screen pop for an agent, the call log, an agent's due follow-ups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
+
+from anxin.customers.models import Customer
+from anxin.customers.selectors import FULL_CONTACT_ROLES, mask_phone
+from anxin.orders.choices import OPEN_STATUSES
+from anxin.telephony.choices import CallState
+from anxin.telephony.models import Call, FollowUpTask
+from anxin.telephony.services import customers_for_number
+
+# A ringing call the PBX never reported as ended stops popping after this long.
+POP_MAX_AGE = timedelta(hours=2)
+
+CALL_SORTS = {
+    "started": ("started_at", "id"),
+    "-started": ("-started_at", "-id"),
+    "type": ("call_type", "-started_at"),
+    "-type": ("-call_type", "-started_at"),
+    "disposition": ("disposition", "-started_at"),
+    "-disposition": ("-disposition", "-started_at"),
+    "agent": ("agent__username", "-started_at"),
+    "-agent": ("-agent__username", "-started_at"),
+}
+
+
+def pop_call_for(*, user, now: datetime | None = None) -> Call | None:
+    """The call to pop for ``user``: their newest ringing or answered call not yet dismissed or logged."""
+    now = now or timezone.now()
+    mine = Q(agent=user)
+    if user.extension:
+        mine |= Q(agent__isnull=True, extension=user.extension)
+    return (
+        Call.objects.filter(mine, state__in=(CallState.RINGING, CallState.ANSWERED), dismissed_at__isnull=True, order__isnull=True)
+        .filter(started_at__gte=now - POP_MAX_AGE)
+        .order_by("-started_at", "-id")
+        .first()
+    )
+
+
+@dataclass
+class PopCustomer:
+    customer: Customer
+    open_orders: int
+    last_service: datetime | None
+    appliances: list
+
+
+def pop_customers(*, user, call: Call) -> list[PopCustomer]:
+    """The customers the caller ID matches, with what the agent needs at a glance."""
+    customers = customers_for_number(call.caller_number, user=user)
+    if call.customer_id and call.customer_id not in {c.pk for c in customers}:
+        extra = Customer.objects.visible_to(user).filter(pk=call.customer_id).first()
+        if extra is not None:
+            customers.insert(0, extra)
+    if not customers:
+        return []
+    ids = [c.pk for c in customers]
+    stats = {
+        row["pk"]: row
+        for row in Customer.objects.filter(pk__in=ids)
+        .annotate(
+            open_orders=Count("orders", filter=Q(orders__status__in=OPEN_STATUSES), distinct=True),
+            last_service=Max("orders__completed_at"),
+        )
+        .values("pk", "open_orders", "last_service")
+    }
+    from anxin.customers.models import Appliance
+
+    appliances: dict[int, list] = {}
+    for a in Appliance.objects.filter(customer_id__in=ids).select_related("product_model__category").order_by("pk"):
+        appliances.setdefault(a.customer_id, []).append(a)
+    return [
+        PopCustomer(
+            customer=c,
+            open_orders=stats.get(c.pk, {}).get("open_orders", 0),
+            last_service=stats.get(c.pk, {}).get("last_service"),
+            appliances=appliances.get(c.pk, []),
+        )
+        for c in customers
+    ]
+
+
+def shows_full_number(user) -> bool:
+    return user.is_superuser or user.role in FULL_CONTACT_ROLES
+
+
+def display_number(user, number: str) -> str:
+    return number if shows_full_number(user) else mask_phone(number)
+
+
+def call_list(
+    *,
+    user,
+    date_from=None,
+    date_to=None,
+    call_type: str = "",
+    disposition: str = "",
+    agent_id: int | None = None,
+    number: str = "",
+    sort: str = "",
+) -> QuerySet[Call]:
+    qs = Call.objects.visible_to(user).select_related("agent", "customer", "order")
+    if date_from:
+        qs = qs.filter(started_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(started_at__date__lte=date_to)
+    if call_type:
+        qs = qs.filter(call_type=call_type)
+    if disposition:
+        qs = qs.filter(disposition=disposition)
+    if agent_id:
+        qs = qs.filter(agent_id=agent_id)
+    if number:
+        qs = qs.filter(caller_number__contains=number)
+    return qs.order_by(*CALL_SORTS.get(sort, CALL_SORTS["-started"]))
+
+
+def follow_ups_due(*, user, limit: int = 20) -> list[FollowUpTask]:
+    """The user's open follow-up tasks, soonest first."""
+    now = timezone.now()
+    tasks = list(
+        FollowUpTask.objects.filter(assigned_to=user, done_at__isnull=True)
+        .select_related("customer", "call")
+        .order_by("due_at", "pk")[:limit]
+    )
+    for task in tasks:
+        task.overdue = task.due_at < now
+    return tasks
