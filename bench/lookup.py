@@ -145,8 +145,9 @@ def pick_queries(count: int, seed: int) -> dict[str, list[str]]:
     }
 
 
-def naive_search(q: str, limit: int = 20) -> list[int]:
-    """What a search box without an index does: icontains over every searchable column."""
+def naive_search(q: str, limit: int = 20) -> tuple[int, list[int]]:
+    """What a search list without an index does: icontains over every searchable column, the
+    count of matches for the pager, and the first page."""
     from django.db.models import Exists, OuterRef, Q
 
     from anxin.customers.models import Appliance, Customer, CustomerAddress, CustomerPhone
@@ -157,7 +158,8 @@ def naive_search(q: str, limit: int = 20) -> list[int]:
         | Q(Exists(CustomerAddress.objects.filter(customer=OuterRef("pk"), text__icontains=q)))
         | Q(Exists(Appliance.objects.filter(customer=OuterRef("pk"), serial__icontains=q)))
     )
-    return list(Customer.objects.filter(cond).order_by("-pk").values_list("pk", flat=True)[:limit])
+    matches = Customer.objects.filter(cond)
+    return matches.count(), list(matches.order_by("-pk").values_list("pk", flat=True)[:limit])
 
 
 def timed(fn, queries) -> list[float]:

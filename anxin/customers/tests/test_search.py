@@ -94,3 +94,14 @@ def test_search_api_hint_for_short_input(client, world):
     client.force_login(world.agent)
     body = client.get("/api/v1/customers/search", {"q": "a"}).json()
     assert body["hint"] and body["results"] == []
+
+
+def test_full_rebuild_gives_the_same_answers(world, people):
+    from anxin.customers.models import SearchToken
+    from anxin.customers.search import rebuild_index
+
+    before = sorted(SearchToken.objects.values_list("customer_id", "kind", "token"))
+    rows = rebuild_index(batch=2)
+    assert rows == len(before)
+    assert sorted(SearchToken.objects.values_list("customer_id", "kind", "token")) == before
+    assert names(customer_search(user=world.agent, q="科苑路15号")) == ["张伟"]
