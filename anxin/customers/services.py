@@ -245,6 +245,13 @@ def customer_marketing_opt_out(*, actor: User, customer: Customer) -> Customer:
 # --- phones and addresses ---------------------------------------------------------------------
 
 
+def _clear_primary(rows, actor: User) -> None:
+    """Un-mark the primary phone or address among ``rows``, each change audited."""
+    for row in rows.filter(is_primary=True):
+        row.is_primary = False
+        audited(row, actor, "primary changed").save()
+
+
 @transaction.atomic
 def phone_add(*, actor: User, customer: Customer, number: str, primary: bool = False) -> CustomerPhone:
     _require(actor, CUSTOMER_EDIT_ROLES, _("Your role may not edit customers."))
@@ -252,9 +259,7 @@ def phone_add(*, actor: User, customer: Customer, number: str, primary: bool = F
     if customer.phones.filter(number=phone.number).exists():
         raise ValidationFailed(fields={"number": _("This customer already has this number.")})
     if primary:
-        for old in customer.phones.filter(is_primary=True):
-            old.is_primary = False
-            audited(old, actor, "primary changed").save()
+        _clear_primary(customer.phones.all(), actor)
     row = CustomerPhone(customer=customer, number=phone.number, kind=phone.kind, is_primary=primary or not customer.phones.exists())
     audited(row, actor, "created").save()
     reindex_customers([customer.pk])
@@ -279,9 +284,7 @@ def phone_remove(*, actor: User, phone: CustomerPhone) -> None:
 @transaction.atomic
 def phone_set_primary(*, actor: User, phone: CustomerPhone) -> CustomerPhone:
     _require(actor, CUSTOMER_EDIT_ROLES, _("Your role may not edit customers."))
-    for other in CustomerPhone.objects.filter(customer_id=phone.customer_id, is_primary=True).exclude(pk=phone.pk):
-        other.is_primary = False
-        audited(other, actor, "primary changed").save()
+    _clear_primary(CustomerPhone.objects.filter(customer_id=phone.customer_id).exclude(pk=phone.pk), actor)
     phone.is_primary = True
     audited(phone, actor, "primary changed").save()
     return phone
@@ -296,9 +299,7 @@ def address_create(*, actor: User, customer: Customer, text: str, primary: bool 
         raise ValidationFailed(fields={"text": _("Enter an address.")})
     first = not customer.addresses.exists()
     if primary and not first:
-        for old in customer.addresses.filter(is_primary=True):
-            old.is_primary = False
-            audited(old, actor, "primary changed").save()
+        _clear_primary(customer.addresses.all(), actor)
     return address_add(actor=actor, customer=customer, text=text, primary=primary or first)
 
 
@@ -354,9 +355,7 @@ def address_correct(
 @transaction.atomic
 def address_set_primary(*, actor: User, address: CustomerAddress) -> CustomerAddress:
     _require(actor, CUSTOMER_EDIT_ROLES, _("Your role may not edit customers."))
-    for other in CustomerAddress.objects.filter(customer_id=address.customer_id, is_primary=True).exclude(pk=address.pk):
-        other.is_primary = False
-        audited(other, actor, "primary changed").save()
+    _clear_primary(CustomerAddress.objects.filter(customer_id=address.customer_id).exclude(pk=address.pk), actor)
     address.is_primary = True
     audited(address, actor, "primary changed").save()
     return address
