@@ -208,6 +208,9 @@ def customer_search(*, user, q: str, limit: int = 20) -> SearchResult:
         return list(rows.order_by(*order).values_list("customer_id", "token")[:CANDIDATES_PER_KIND])
 
     plans = _plan(q)
+    if not plans and not re.fullmatch(r"[A-Za-z]{0,2}\d{6,}", q):
+        result.hint = _("Type at least 4 digits of a phone number, or a name, pinyin, address, serial or order number.")
+        return result
     found: dict[int, list[tuple[int, str]]] = {kind: scan(kind, condition, None) for kind, condition, _base in plans}
     # Candidates come from the bare index (fast); visibility is applied to them afterwards. Only a
     # narrow scope whose candidates were cut off by the cap is scanned again through the scope.

@@ -105,3 +105,8 @@ def test_full_rebuild_gives_the_same_answers(world, people):
     assert rows == len(before)
     assert sorted(SearchToken.objects.values_list("customer_id", "kind", "token")) == before
     assert names(customer_search(user=world.agent, q="科苑路15号")) == ["张伟"]
+
+
+def test_three_digits_get_a_hint_not_an_empty_answer(world, people):
+    result = customer_search(user=world.agent, q="138")
+    assert result.hint and not result.hits
