@@ -28,6 +28,7 @@ setup-dev: $(VENV)/.installed-dev
 
 run: setup
 	$(PY) manage.py seed_demo --scale $(SCALE) --seed 1 --if-empty
+	$(PY) manage.py search_reindex --if-missing
 	$(PY) manage.py demo_logins
 	@echo "Anxin: http://127.0.0.1:$(PORT)/   (Ctrl-C stops)"
 	exec $(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload

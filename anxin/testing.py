@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.db import connections
 from django.utils import timezone
 
 from anxin.accounts.choices import OrgKind, OutletKind, Role, ServiceLevel
@@ -131,3 +133,30 @@ def build_world() -> World:
         fault_easy=fault_easy,
         fault_hard=fault_hard,
     )
+
+
+def race(requests: list) -> list:
+    """Run each zero-argument callable in its own thread, released together; return their results."""
+    barrier = threading.Barrier(len(requests))
+    results: list = [None] * len(requests)
+    errors: list = []
+
+    def run(i, fn):
+        try:
+            barrier.wait(timeout=10)
+            results[i] = fn()
+        except Exception as exc:  # noqa: BLE001 - reported by the test below
+            errors.append(exc)
+        finally:
+            connections.close_all()  # this thread's connection, so the test database can be dropped
+
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(requests)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    if errors:
+        raise AssertionError(errors)
+    if any(t.is_alive() for t in threads):
+        raise AssertionError("a racer did not finish")
+    return results

@@ -207,7 +207,9 @@ class SearchToken(models.Model):
         verbose_name = _("search token")
         verbose_name_plural = _("search tokens")
         indexes = [
-            models.Index(fields=["token", "customer"], name="search_token_lookup"),
+            # kind first: every scan is "this kind, this token (prefix)"; the customer column makes it
+            # covering, so PostgreSQL answers from the index alone (index-only scan).
+            models.Index(fields=["kind", "token", "customer"], name="search_token_kind_lookup"),
             models.Index(fields=["customer"], name="search_token_customer"),
         ]
 

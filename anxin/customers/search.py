@@ -289,9 +289,14 @@ def rebuild_index(*, batch: int = 5000, progress=None) -> int:
             for cid, name in Customer.objects.filter(pk__range=(lo, hi), merged_into__isnull=True).values_list("pk", "name"):
                 tokens = customer_tokens(Customer(name=name), phones.get(cid, ()), addresses.get(cid, ()), serials.get(cid, ()))
                 rows.extend((cid, kind, token) for kind, token in tokens)
-            # Plain executemany: the ORM's per-object work would triple the time of a full rebuild.
+            # Plain executemany (COPY on PostgreSQL): the ORM's per-object work would triple the time.
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.executemany(f"INSERT INTO {table} (customer_id, kind, token) VALUES (%s, %s, %s)", rows)  # noqa: S608 - table name from model meta
+                if connection.vendor == "postgresql":
+                    with cursor.cursor.copy(f"COPY {table} (customer_id, kind, token) FROM STDIN") as copy:  # noqa: S608
+                        for row in rows:
+                            copy.write_row(row)
+                else:
+                    cursor.executemany(f"INSERT INTO {table} (customer_id, kind, token) VALUES (%s, %s, %s)", rows)  # noqa: S608 - table name from model meta
             written += len(rows)
             if progress:
                 progress(last, written)
@@ -302,8 +307,10 @@ def rebuild_index(*, batch: int = 5000, progress=None) -> int:
             for index in indexes:
                 cursor.execute(index_sql(index))
     if connection.vendor == "postgresql":
+        # VACUUM sets the visibility map, so lookups are index-only scans from the start.
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {table}")  # noqa: S608 - table name from model meta
+            verb = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"  # VACUUM cannot run in a transaction
+            cursor.execute(f"{verb} {table}")  # noqa: S608 - table name from model meta
     else:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

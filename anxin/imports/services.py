@@ -22,6 +22,7 @@ from anxin.accounts.choices import Role
 from anxin.accounts.models import User
 from anxin.catalog.models import ProductModel
 from anxin.core.errors import PermissionDenied, ValidationFailed
+from anxin.core.locks import lock_names
 from anxin.core.services import activity_record
 from anxin.customers.choices import CustomerGroup
 from anxin.customers.models import Customer, CustomerPhone
@@ -412,6 +413,7 @@ def _save_rows(*, actor: User, rows: list[ParsedRow]) -> dict:
         by_phone.setdefault(row.phone, []).append(row)
     existing: dict[str, Customer] = {}
     numbers = list(by_phone)
+    lock_names(*(f"phone:{n}" for n in numbers))  # a sale or another import creating the same new customer waits
     for start in range(0, len(numbers), 500):
         for phone in (
             CustomerPhone.objects.filter(number__in=numbers[start : start + 500]).select_related("customer").order_by("customer_id")

@@ -12,9 +12,13 @@ from django.utils.translation import gettext as _
 from anxin.accounts.choices import OrgKind, Role
 from anxin.accounts.models import OrgUnit, User
 from anxin.catalog.models import ProductModel
+from anxin.core.audit import audited
 from anxin.core.errors import PermissionDenied, ValidationFailed
+from anxin.core.locks import lock_names
 from anxin.customers.address import parse_address
+from anxin.customers.choices import CustomerGroup
 from anxin.customers.models import Customer, CustomerPhone
+from anxin.customers.search import reindex_customers
 from anxin.customers.services import NormalizedPhone, address_add, appliance_add, customer_create, phone_normalize
 from anxin.orders.choices import Channel, OrderType
 from anxin.orders.services import LineInput, OrderInput, order_create, validate_appointment_window
@@ -24,6 +28,7 @@ from anxin.sales.models import SaleRegistration
 SALE_REGISTER_ROLES = (Role.DEALER, Role.HQ_MANAGER)
 MAX_QUANTITY = 50
 MAX_ITEMS = 30
+COMPLETE_SET_MIN_UNITS = 2  # appliances in one sale that make the buyer a complete-set customer
 
 
 def _quantity(value) -> int | None:
@@ -172,12 +177,19 @@ def sale_register(
         raise ValidationFailed(fields=errors)
 
     numbers = [p.number for p in normalized]
+    lock_names(*(f"phone:{n}" for n in numbers))  # two first sales for one new number: one customer
     customer = customer_by_phone(numbers)
     if customer is None:
         customer = customer_create(actor=actor, name=customer_name, phones=numbers, address=address, registered_by=dealer)
         install_address = customer.addresses.filter(is_primary=True).first()
     else:
-        # A known customer: keep their record; the install goes to the address given with the sale.
+        # A known customer: keep their record, add the numbers it does not have yet; the install
+        # goes to the address given with the sale.
+        known = set(customer.phones.values_list("number", flat=True))
+        for phone in normalized:
+            if phone.number not in known:
+                audited(CustomerPhone(customer=customer, number=phone.number, kind=phone.kind), actor, "created by sale").save()
+                known.add(phone.number)
         texts = {address, parse_address(address).text.strip()}
         install_address = next((a for a in customer.addresses.all() if a.text.strip() in texts), None)
         if install_address is None:
@@ -198,6 +210,14 @@ def sale_register(
                     invoice_no=invoice_no,
                 )
             )
+
+    # Several appliances bought together make a complete-set customer (成套用户), unless the customer
+    # is already in a higher-end group (VIP, project).
+    units = sum(quantity for _model, quantity, _serials in lines)
+    if units >= COMPLETE_SET_MIN_UNITS and customer.group in (CustomerGroup.URBAN, CustomerGroup.RURAL):
+        customer.group = CustomerGroup.COMPLETE_SET
+        audited(customer, actor, "complete-set sale").save(update_fields=["group"])
+    reindex_customers([customer.pk])
 
     order = None
     if install_wanted:

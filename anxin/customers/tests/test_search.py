@@ -1,9 +1,11 @@
 """Lookup by any one of phone, last digits, name (1–3 characters), pinyin, initials, address
 fragment, serial, order number; ranking; hints for too-short input; freshness; scoping."""
 
+import io
+
 import pytest
 
-from anxin.customers.search import customer_search
+from anxin.customers.search import Kind, customer_search
 from anxin.customers.services import address_add, appliance_add
 
 
@@ -105,6 +107,20 @@ def test_full_rebuild_gives_the_same_answers(world, people):
     assert rows == len(before)
     assert sorted(SearchToken.objects.values_list("customer_id", "kind", "token")) == before
     assert names(customer_search(user=world.agent, q="科苑路15号")) == ["张伟"]
+
+
+def test_reindex_if_missing_fills_an_empty_index_and_leaves_a_full_one(world, people):
+    from django.core.management import call_command
+
+    from anxin.customers.models import SearchToken
+
+    SearchToken.objects.all().delete()  # a database loaded before the index existed
+    call_command("search_reindex", "--if-missing", stdout=io.StringIO())
+    assert names(customer_search(user=world.agent, q="zw")) == ["张伟"]
+    count = SearchToken.objects.count()
+    SearchToken.objects.filter(kind=Kind.NAME).delete()
+    call_command("search_reindex", "--if-missing", stdout=io.StringIO())
+    assert SearchToken.objects.count() < count  # not rebuilt: the index was there
 
 
 def test_three_digits_get_a_hint_not_an_empty_answer(world, people):

@@ -8,11 +8,9 @@ winner committed and is refused by the version or the status check.
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
-from django.db import connections
 
 from anxin.accounts.choices import Role
 from anxin.accounts.services import user_create
@@ -21,7 +19,7 @@ from anxin.dispatch import services as dispatch_services
 from anxin.network.models import Technician
 from anxin.orders.choices import OrderStatus
 from anxin.orders.models import StatusChange
-from anxin.testing import PASSWORD, build_world
+from anxin.testing import PASSWORD, build_world, race
 
 
 @pytest.fixture
@@ -42,31 +40,6 @@ def race_world(transactional_db, monkeypatch):
         username="dispatcher2", password=PASSWORD, role=Role.OUTLET_MANAGER, org_unit=world.outlet, display_name="dispatcher2"
     )
     return world
-
-
-def race(requests: list) -> list:
-    """Run each zero-argument callable in its own thread, released together; return their results."""
-    barrier = threading.Barrier(len(requests))
-    results: list = [None] * len(requests)
-    errors: list = []
-
-    def run(i, fn):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = fn()
-        except Exception as exc:  # noqa: BLE001 - reported by the test below
-            errors.append(exc)
-        finally:
-            connections.close_all()  # this thread's connection, so the test database can be dropped
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(requests)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not errors, errors
-    assert all(not t.is_alive() for t in threads)
-    return results
 
 
 def assign_request(world, persona: str, order, technician: Technician, *, expected_version: int | None):

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from anxin.catalog.models import ProductModel
 from anxin.core.errors import PermissionDenied, ValidationFailed
+from anxin.customers.choices import CustomerGroup
 from anxin.customers.models import Appliance, Customer
 from anxin.customers.search import customer_search
 from anxin.orders.choices import Channel, OrderType
@@ -91,6 +92,35 @@ def test_existing_customer_new_address_gets_the_install(world):
     registration = sale(world, phones=["13812345678"], address="浙江省杭州市滨江区江南大道1号")
     assert existing.addresses.count() == 2
     assert registration.order.address.text.endswith("江南大道1号")
+
+
+def test_existing_customer_gets_the_sales_other_number(world):
+    existing = world.customer(phone="13812345678")
+    registration = sale(world, phones=["13812345678", "0571-88886666"])
+    assert registration.customer == existing
+    assert existing.phones.filter(kind="landline").exists()
+    assert existing.phones.count() == 2
+    assert existing.phones.filter(is_primary=True).count() == 1  # the archive's primary stays
+    assert existing.phones.get(is_primary=True).number == "13812345678"
+    assert customer_search(user=world.users["agent"], q="88886666").hits[0].customer == existing  # indexed
+
+
+def test_several_units_make_a_complete_set_customer(world):
+    registration = sale(world)  # two air conditioners
+    assert registration.customer.group == CustomerGroup.COMPLETE_SET
+    history = registration.customer.history.first()
+    assert history.history_change_reason == "complete-set sale"
+
+
+def test_one_unit_leaves_the_group_and_vip_stays_vip(world):
+    single = sale(world, items=[{"product_model_id": world.model.pk, "quantity": 1}])
+    assert single.customer.group == CustomerGroup.URBAN
+    vip = world.customer(phone="13700001111")
+    vip.group = CustomerGroup.VIP
+    vip.save()
+    registration = sale(world, phones=["13700001111"])
+    registration.customer.refresh_from_db()
+    assert registration.customer.group == CustomerGroup.VIP
 
 
 def test_all_errors_are_reported_at_once_and_nothing_is_saved(world):
