@@ -31,7 +31,7 @@ run: setup
 	$(PY) manage.py search_reindex --if-missing
 	$(PY) manage.py demo_logins
 	@echo "Anxin: http://127.0.0.1:$(PORT)/   (Ctrl-C stops)"
-	exec $(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
+	$(PY) manage.py run_periodic & PERIODIC=$$!; trap 'kill $$PERIODIC 2>/dev/null' EXIT INT TERM; $(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
 
 lint: setup-dev
 	$(VENV)/bin/ruff check .

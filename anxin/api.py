@@ -15,7 +15,9 @@ api = NinjaAPI(
 install_error_handlers(api)
 
 from anxin.accounts.api import router as accounts_router  # noqa: E402
+from anxin.complaints.api import router as complaints_router  # noqa: E402
 from anxin.customers.api import router as customers_router  # noqa: E402
+from anxin.notifications.api import router as notifications_router  # noqa: E402
 from anxin.orders.api import router as orders_router  # noqa: E402
 from anxin.sales.api import router as sales_router  # noqa: E402
 from anxin.telephony.api import router as telephony_router  # noqa: E402
@@ -25,3 +27,5 @@ api.add_router("/customers", customers_router)
 api.add_router("/orders", orders_router)
 api.add_router("/telephony", telephony_router)
 api.add_router("/sales", sales_router)
+api.add_router("/notifications", notifications_router)
+api.add_router("/complaints", complaints_router)

@@ -1,5 +1,10 @@
 """Celery app. Production: REDIS_URL → Redis broker and a worker + beat. Embedded default (no
-REDIS_URL): tasks run eagerly in the calling process, so nothing but the web server is needed."""
+REDIS_URL): tasks run eagerly in the calling process, so nothing but the web server is needed.
+
+Periodic jobs (``anxin.core.periodic``): beat sends ``anxin.periodic.run_job`` with each registered
+job's name on the job's own period; the task claims the period through the same ``PeriodicRun`` row
+as the embedded ``manage.py run_periodic`` loop, so running both never runs a job twice.
+"""
 
 import os
 
@@ -10,3 +15,31 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anxin.settings")
 app = Celery("anxin")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.task(name="anxin.periodic.run_job")
+def run_periodic_job(name: str) -> bool:
+    """Thin wrapper: run the named periodic job if its period is due."""
+    from anxin.core.periodic import run_by_name
+
+    return run_by_name(name)
+
+
+def beat_schedule() -> dict:
+    """One beat entry per registered periodic job (its own period)."""
+    from anxin.core.periodic import load_jobs
+
+    return {
+        f"periodic:{job.name}": {"task": "anxin.periodic.run_job", "schedule": job.every.total_seconds(), "args": (job.name,)}
+        for job in load_jobs()
+    }
+
+
+@app.on_after_finalize.connect
+def _install_beat_schedule(sender, **kwargs):
+    # Django is set up by the worker/beat before the app finalizes; outside it (e.g. a bare import)
+    # there is nothing to schedule.
+    try:
+        sender.conf.beat_schedule = {**(sender.conf.beat_schedule or {}), **beat_schedule()}
+    except Exception:  # noqa: BLE001 - apps not ready: no schedule, and beat would say so
+        return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -51,6 +52,8 @@ INSTALLED_APPS = [
     "anxin.sales",
     "anxin.imports",
     "anxin.telephony",
+    "anxin.notifications",
+    "anxin.complaints",
     "anxin.web",
 ]
 
@@ -173,6 +176,15 @@ REDIS_URL = env_str("REDIS_URL", "")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TIMEZONE = TIME_ZONE
+# Shared between processes (gunicorn workers, the periodic runner): e.g. one-time SMS codes.
+# Redis in production; the embedded default keeps entries in files under var/ (no server needed).
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}}
+if "pytest" in sys.modules:
+    # Each test process keeps its own (xdist workers have their own databases, so their own ids).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Security -----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -201,3 +213,13 @@ LOGGING = {
 ANXIN_PAGE_SIZE = env_int("ANXIN_PAGE_SIZE", 25)
 ANXIN_HOTLINE = env_str("ANXIN_HOTLINE", "400-699-9999")
 ANXIN_SITE_NAME = _("Anxin after-sales service")
+# The quality-supervision hotline printed on the customer card of the work-order slip.
+ANXIN_SUPERVISION_HOTLINE = env_str("ANXIN_SUPERVISION_HOTLINE", "400-699-9315")
+# Business-rule defaults (DOMAIN.md); each module reads them with the same number as fallback.
+ANXIN_WARRANTY_EXPIRING_DAYS = env_int("ANXIN_WARRANTY_EXPIRING_DAYS", 30)  # "expiring" badge on appliances
+ANXIN_RETURN_DAYS = env_int("ANXIN_RETURN_DAYS", 15)  # return for a quality problem within N days of purchase
+ANXIN_EXCHANGE_DAYS = env_int("ANXIN_EXCHANGE_DAYS", 30)  # exchange within N days of purchase
+ANXIN_REPEAT_REPAIR_DAYS = env_int("ANXIN_REPEAT_REPAIR_DAYS", 30)  # a repair within N days of the last one is a repeat
+ANXIN_CALLBACK_DEADLINE_HOURS = env_int("ANXIN_CALLBACK_DEADLINE_HOURS", 72)  # callback within N h of completion
+ANXIN_GUIDANCE_CALLBACK_MINUTES = env_int("ANXIN_GUIDANCE_CALLBACK_MINUTES", 30)  # confirm phone guidance after N min
+ANXIN_EXPORT_MAX_ROWS = env_int("ANXIN_EXPORT_MAX_ROWS", 20000)  # largest CSV / Excel export

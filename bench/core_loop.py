@@ -103,6 +103,8 @@ def run_loop(port: int, world: dict, n: int) -> tuple[int, int, float, list[str]
     """Push ``n`` orders through the loop; returns (failed orders, other failures, seconds, first errors)."""
     from django.utils import timezone
 
+    from anxin.orders.completion import TINY_PNG_DATA_URL
+
     clients = {role: ApiClient(port, token) for role, token in world["tokens"].items()}
     failures, replay_failures, errors = 0, 0, []
 
@@ -144,9 +146,18 @@ def run_loop(port: int, world: dict, n: int) -> tuple[int, int, float, list[str]
         status, data, _ = clients["tech"].post(f"{path}/transitions", {"action": "check_in"})
         if not expect("check_in", status, data, 200, "on_site"):
             continue
-        status, data, _ = clients["tech"].post(
-            f"{path}/transitions", {"action": "complete", "fault_code": world["fault"], "resolution": "疏通冷凝水管"}
-        )
+        # The completion report: every line diagnosed, the 1+5 checklist done, the customer's signature.
+        report = {
+            "expected_version": data["version"],
+            "lines": [
+                {"line": line["id"], "fault_code": world["fault"], "cause": "冷凝水管堵塞", "action": "疏通冷凝水管"}
+                for line in data["lines"]
+            ],
+            "checklist": {item: {"done": True, "reason": ""} for item in "ABCDE"},
+            "confirmation_method": "signature",
+            "signature": TINY_PNG_DATA_URL,
+        }
+        status, data, _ = clients["tech"].post(f"{path}/completion", report)
         if not expect("complete", status, data, 200, "completed"):
             continue
         status, data, _ = clients["callback"].post(f"{path}/callback", {"satisfaction": "very_satisfied", "comment": "师傅很专业"})

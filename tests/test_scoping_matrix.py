@@ -19,6 +19,7 @@ from anxin.accounts.models import OrgUnit
 from anxin.core.tests.apiclient import api
 from anxin.customers.selectors import mask_phone
 from anxin.network.models import OutletCoverage
+from anxin.orders.completion import minimal_report
 from anxin.orders.services import order_transition
 
 HANGZHOU = "浙江省杭州市西湖区文三路90号"
@@ -118,7 +119,7 @@ def matrix(world) -> Matrix:
     step("senior", "assign", world.dispatcher, technician=world.senior_technician.pk)
     step("done", "assign", world.dispatcher, technician=world.technician.pk)
     step("done", "check_in", tech)
-    step("done", "complete", tech, fault_code=world.fault_easy.pk)
+    step("done", "complete", tech, **minimal_report(orders["done"]))
     step("out", "assign", world.outsider_dispatcher, technician=world.outsider_technician.pk)
 
     # The world is what the matrix assumes.

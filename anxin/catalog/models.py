@@ -54,3 +54,44 @@ class FaultCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class SparePart(models.Model):
+    """A spare part (备件) that a completion report can list; stock and warehouses come later."""
+
+    code = models.CharField(_("part code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    category = models.ForeignKey(
+        ProductCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="spare_parts", verbose_name=_("category")
+    )
+    main_part = models.BooleanField(_("main part"), default=False, help_text=_("Covered by the longer main-parts warranty."))
+    unit_price = models.DecimalField(_("unit price"), max_digits=10, decimal_places=2, default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("spare part")
+        verbose_name_plural = _("spare parts")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class LabourItem(models.Model):
+    """A priced labour item (工时项目) for completion reports and quotes."""
+
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    category = models.ForeignKey(
+        ProductCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="labour_items", verbose_name=_("category")
+    )
+    price = models.DecimalField(_("price"), max_digits=10, decimal_places=2, default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("labour item")
+        verbose_name_plural = _("labour items")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"

@@ -51,3 +51,20 @@ class ActivityLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target}".strip()
+
+
+class PeriodicRun(models.Model):
+    """The last run of one periodic job (定时任务): the claim that keeps two runners (the embedded
+    ``run_periodic`` loop, Celery beat) from running the same job twice in one period."""
+
+    name = models.CharField(_("job"), max_length=100, unique=True)
+    last_started = models.DateTimeField(_("last started"), null=True, blank=True)
+    last_finished = models.DateTimeField(_("last finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("periodic job run")
+        verbose_name_plural = _("periodic job runs")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

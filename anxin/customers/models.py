@@ -178,6 +178,37 @@ class Appliance(models.Model):
         return self.warranty_end is not None and on <= self.warranty_end
 
 
+class ContractKind(models.TextChoices):
+    EXTENDED_WARRANTY = "extended_warranty", _("Extended warranty")
+    MAINTENANCE = "maintenance", _("Maintenance contract")
+
+
+class ServiceContract(models.Model):
+    """An extended-warranty or maintenance contract (延保 / 保养合同) on one appliance: while it runs,
+    the appliance is served as in warranty whatever its purchase date says."""
+
+    appliance = models.ForeignKey(Appliance, on_delete=models.CASCADE, related_name="contracts", verbose_name=_("appliance"))
+    kind = models.CharField(_("kind"), max_length=20, choices=ContractKind.choices, default=ContractKind.EXTENDED_WARRANTY)
+    number = models.CharField(_("contract number"), max_length=40, blank=True)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("service contract")
+        verbose_name_plural = _("service contracts")
+        ordering = ["-ends_on", "id"]
+
+    def __str__(self) -> str:
+        return self.number or f"{self.get_kind_display()} #{self.pk}"
+
+    def covers(self, on: date) -> bool:
+        return self.starts_on <= on <= self.ends_on
+
+
 class MarketTierRule(models.Model):
     """Configured market tier (市场级别) for a division-code prefix; the longest matching prefix wins."""
 

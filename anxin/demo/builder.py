@@ -18,8 +18,9 @@ import time
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from functools import lru_cache
 
 from django.conf import settings
@@ -30,9 +31,9 @@ from django.utils import timezone
 from anxin.accounts.choices import OrgKind, Role
 from anxin.accounts.models import OrgUnit, User
 from anxin.accounts.services import user_create
-from anxin.catalog.models import FaultCode, ProductCategory, ProductModel
+from anxin.catalog.models import FaultCode, LabourItem, ProductCategory, ProductModel, SparePart
 from anxin.customers.address import ParsedAddress, parse_address, tier_for
-from anxin.customers.models import Appliance, Customer, CustomerAddress, CustomerPhone, MarketTierRule
+from anxin.customers.models import Appliance, ContractKind, Customer, CustomerAddress, CustomerPhone, MarketTierRule, ServiceContract
 from anxin.customers.services import appliance_add, customer_create, phone_normalize
 from anxin.demo import data as D
 from anxin.demo.plan import AFTER_ASSIGN, FINAL_STATUSES, OrderSpec, Plan
@@ -43,7 +44,8 @@ from anxin.network.choices import GRADE_LEVEL
 from anxin.network.models import OutletCoverage, Technician
 from anxin.network.selectors import outlets_covering, technicians_for_order
 from anxin.orders.models import OrderLine, StatusChange, WorkOrder
-from anxin.orders.services import LineInput, OrderInput, order_create, order_transition, visit_hours
+from anxin.orders.services import LineInput, OrderInput, order_create, order_transition
+from anxin.orders.sla import visit_hours
 from anxin.orders.transitions import TRANSITIONS
 
 SLOTS = ((9, 0), (11, 0), (13, 0), (15, 0), (17, 0))  # two-hour appointment windows
@@ -85,9 +87,13 @@ class Timeline:
 def order_steps(spec: OrderSpec) -> list[str]:
     """The service calls after ``order_create`` that bring an order to its planned status."""
     status = spec.status
-    if status in ("created", "routed"):
+    if status in ("created", "routed", "pending_approval"):
         return []
+    if spec.order_type == "return_exchange":  # approved first (then routed like a new order)
+        return ["approve", *order_steps(replace(spec, order_type="repair"))]
     accept = ["accept"] if spec.accept_first else []
+    if status == "resolved_by_phone":
+        return [*accept, "resolve_by_phone"]
     if status == "accepted":
         return ["accept"]
     if status == "rejected":
@@ -110,6 +116,8 @@ def order_steps(spec: OrderSpec) -> list[str]:
     steps.append("check_in")
     if status == "on_site":
         return steps
+    if status in SIDE_STEPS:
+        return [*steps, SIDE_STEPS[status]]
     steps.append("complete")
     if status == "completed":
         return steps
@@ -117,9 +125,21 @@ def order_steps(spec: OrderSpec) -> list[str]:
     return steps
 
 
+# The step that leaves the order on site in a side state (after check-in).
+SIDE_STEPS = {"pending_parts": "pending_parts", "revisit": "revisit", "install_refused": "refuse_install"}
+
 # Minutes between steps that happen before the visit.
-PRE_GAPS = {"accept": (5, 90), "reject": (10, 240), "reroute": (10, 120), "assign": (10, 240), "confirm": (5, 90), "cancel": (30, 1800)}
-PRE_VISIT = ("accept", "reject", "reroute", "assign", "confirm", "cancel")
+PRE_GAPS = {
+    "approve": (20, 240),
+    "accept": (5, 90),
+    "reject": (10, 240),
+    "reroute": (10, 120),
+    "assign": (10, 240),
+    "confirm": (5, 90),
+    "cancel": (30, 1800),
+    "resolve_by_phone": (10, 120),
+}
+PRE_VISIT = tuple(PRE_GAPS)
 
 
 def _local(dt: datetime) -> datetime:
@@ -160,7 +180,7 @@ def plan_timeline(spec: OrderSpec, steps: list[str], now: datetime, rng: random.
                 t = max(t + minutes(1, 5), appointment_start - minutes(15, 50))
             elif step == "check_in":
                 t = max(t + minutes(10, 40), appointment_start + minutes(-10, 40))
-            elif step == "complete":
+            elif step in ("complete", *SIDE_STEPS.values()):
                 t = t + minutes(25, 120)
             elif step == "callback":
                 t = t + timedelta(hours=rng.uniform(2, 70))
@@ -185,6 +205,20 @@ def plan_timeline(spec: OrderSpec, steps: list[str], now: datetime, rng: random.
         while last + delta > now - timedelta(minutes=5):
             delta -= timedelta(days=1)
         return Timeline(created + delta, [t + delta for t in times], (start + delta, start + delta + WINDOW) if start else None)
+
+    if status in SIDE_STEPS:
+        # Checked in an hour or two ago, then the side step (a part ordered, a revisit, a refusal).
+        side_at = now - minutes(10, 90)
+        checked_in = side_at - minutes(25, 80)
+        start = _floor_half_hour(checked_in - minutes(0, 30))
+        created = start - timedelta(hours=rng.uniform(5, 28))
+        times = forward(created, start)
+        times[-1], times[-2] = side_at, checked_in
+        if "depart" in steps:
+            times[-3] = checked_in - minutes(15, 40)
+        n_pre = len(pre_steps)
+        times[:n_pre] = _fit(created, times[:n_pre], min(times[n_pre:]) - timedelta(minutes=5))
+        return Timeline(created, times, (start, start + WINDOW))
 
     if status in ("assigned", "confirmed", "en_route", "on_site"):
         today = _local(now).date()
@@ -325,6 +359,19 @@ class Builder:
             for code, name, difficulty, _res in cat.faults + cat.service_codes:
                 self.faults[code] = FaultCode.objects.create(category=category, code=code, name=name, difficulty=difficulty)
         self.categories = {c.code: c for c in ProductCategory.objects.all()}
+        # The spare-parts and labour catalogue the completion report picks from.
+        SparePart.objects.bulk_create(
+            SparePart(code=code, name=name, category=self.categories[cat], main_part=main, unit_price=Decimal(price))
+            for cat, parts in D.SPARE_PARTS.items()
+            if cat in self.categories
+            for code, name, main, price in parts
+        )
+        LabourItem.objects.bulk_create(
+            LabourItem(code=code, name=name, category=self.categories[cat], price=Decimal(price))
+            for cat, items in D.LABOUR_ITEMS.items()
+            if cat in self.categories
+            for code, name, price in items
+        )
         for prefix, tier, note in D.MARKET_TIER_RULES:
             MarketTierRule.objects.create(division_prefix=prefix, tier=tier, note=note)
 
@@ -699,11 +746,15 @@ class Builder:
                 appointment_start=window[0] + shift if window else None,
                 appointment_end=window[1] + shift if window else None,
                 dealer_id=dealer_unit.pk if dealer_unit else None,
+                return_kind=self._return_kind(spec, cspec, rng) if spec.order_type == "return_exchange" else "",
             ),
         )
         if spec.status == "created":
             if order.status != "created":
                 raise SeedError(f"order {order.number} was routed although its address is not covered")
+        elif spec.order_type == "return_exchange":
+            if order.status != "pending_approval":
+                raise SeedError(f"return / exchange order {order.number} did not wait for approval")
         elif order.status != "routed":
             raise SeedError(f"order {order.number} was not routed ({order.routing_note})")
         technician = None
@@ -715,9 +766,39 @@ class Builder:
         self.stats[order.status] += 1
         return order.pk, marks, timeline, new_appliances
 
+    @staticmethod
+    def _return_kind(spec: OrderSpec, cspec, rng: random.Random) -> str:
+        """Return (≤ 15 days after purchase) when allowed and the customer prefers it, else exchange."""
+        days = min(cspec.appliances[line.appliance].purchase_days_ago for line in spec.lines if line.appliance is not None)
+        return "return" if days <= 15 and rng.random() < 0.4 else "exchange"
+
+    def _approver(self, region) -> User:
+        return self.region_staff.get((region.pk, Role.REGION_DIRECTOR)) or User.objects.filter(role=Role.HQ_MANAGER).first()
+
+    def _completion_data(self, order: WorkOrder, fault: str, resolution: str) -> dict:
+        """The completion report: H2's ``minimal_report`` with the diagnosed fault and the action
+        taken on the lines of its category (the interim ``fault_code`` data when it is absent)."""
+        from anxin.orders import completion
+
+        if not hasattr(completion, "minimal_report"):
+            return {"fault_code": self.faults[fault].pk, "resolution": resolution}
+        data = completion.minimal_report(order)
+        fault_obj = self.faults[fault]
+        categories = dict(order.lines.values_list("pk", "product_model__category_id"))
+        for entry in data["lines"]:
+            if categories.get(entry["line"]) == fault_obj.category_id:
+                entry["fault_code"] = fault_obj.pk
+                entry["action"] = resolution
+        return data
+
     def _step(self, order: WorkOrder, step: str, spec: OrderSpec, rng: random.Random, technician, region):
         manager = self.outlet_manager.get(order.outlet_id)
         agent = self.region_staff[(region.pk, Role.AGENT)]
+        if step == "approve":
+            return order_transition(order_id=order.pk, action="approve", actor=self._approver(region)), technician
+        if step == "resolve_by_phone":
+            reason = rng.choice(D.PHONE_RESOLUTIONS)
+            return order_transition(order_id=order.pk, action="resolve_by_phone", actor=agent, data={"reason": reason}), technician
         if step == "accept":
             return order_transition(order_id=order.pk, action="accept", actor=manager), technician
         if step == "reject":
@@ -741,10 +822,19 @@ class Builder:
             return order_transition(order_id=order.pk, action="confirm", actor=actor), technician
         if step in ("depart", "check_in"):
             return order_transition(order_id=order.pk, action=step, actor=tech_user), technician
+        if step == "pending_parts":
+            data = {"reason": rng.choice(D.PENDING_PARTS_REASONS)}
+            return order_transition(order_id=order.pk, action="pending_parts", actor=tech_user, data=data), technician
+        if step == "revisit":
+            data = {"reason": rng.choice(D.REVISIT_REASONS)}
+            return order_transition(order_id=order.pk, action="revisit", actor=tech_user, data=data), technician
+        if step == "refuse_install":
+            data = {"hazard_type": "unsafe_wiring", "hazard_note": rng.choice(D.UNSAFE_WIRING_NOTES), "reason": "现场电路不符合安装条件"}
+            return order_transition(order_id=order.pk, action="refuse_install", actor=tech_user, data=data), technician
         if step == "complete":
             fault = self._completion_fault(spec, technician, rng)
             resolution = next(r for c, _n, _d, r in self._category_codes(fault) if c == fault)
-            data = {"fault_code": self.faults[fault].pk, "resolution": resolution}
+            data = self._completion_data(order, fault, resolution)
             return order_transition(order_id=order.pk, action="complete", actor=tech_user, data=data), technician
         if step == "callback":
             callback_agent = self.region_staff[(order.region_id, Role.CALLBACK_AGENT)]
@@ -867,6 +957,27 @@ class Builder:
 
     # --- all --------------------------------------------------------------------------------
 
+    def build_contracts(self) -> None:
+        """A couple of extended-warranty contracts on appliances whose policy warranty has run out."""
+        today = timezone.localdate(self.now)
+        rng = random.Random(0xC0DE)
+        candidates = list(
+            Appliance.objects.filter(purchase_date__isnull=False, purchase_date__lt=today - timedelta(days=400))
+            .select_related("product_model__category")
+            .order_by("id")[:200]
+        )
+        picked = [a for a in candidates if a.purchase_date + timedelta(days=30 * a.product_model.category.warranty_months) < today][:2]
+        for i, appliance in enumerate(picked or candidates[:2]):
+            starts = appliance.purchase_date + timedelta(days=30 * appliance.product_model.category.warranty_months)
+            ServiceContract.objects.create(
+                appliance=appliance,
+                kind=ContractKind.EXTENDED_WARRANTY,
+                number=f"YB{today:%Y}{rng.randrange(10**6, 10**7)}",
+                starts_on=min(starts, today - timedelta(days=30)),
+                ends_on=max(starts, today) + timedelta(days=365 * (3 - i)),
+                note=D.EXTENDED_WARRANTY_NOTES[i % len(D.EXTENDED_WARRANTY_NOTES)],
+            )
+
     def build(self) -> dict[str, int]:
         with transaction.atomic():
             self.build_catalog()
@@ -876,6 +987,7 @@ class Builder:
         self.log(f"  network: {OrgUnit.objects.count()} units, {User.objects.count()} users, {Technician.objects.count()} technicians")
         self.build_customers()
         self.log(f"  customers: {Customer.objects.count()}")
+        self.build_contracts()
         self.build_orders()
         return {str(k): v for k, v in self.stats.items()}
 

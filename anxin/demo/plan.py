@@ -62,8 +62,24 @@ STATUS_WEIGHTS = {
     "rejected": 3,
     "cancelled": 5,
     "closed": 45,
+    # Side states of issue 4: a return / exchange awaiting approval, resolved on the phone, waiting
+    # for a spare part, a second visit needed, an install refused for unsafe wiring.
+    "pending_approval": 2,
+    "resolved_by_phone": 3,
+    "pending_parts": 3,
+    "revisit": 2,
+    "install_refused": 2,
 }
 FINAL_STATUSES = ("closed", "cancelled")
+# Statuses that only make sense for one order type.
+FORCED_TYPES = {
+    "pending_approval": "return_exchange",
+    "install_refused": "install",
+    "resolved_by_phone": "repair",
+    "pending_parts": "repair",
+    "revisit": "repair",
+}
+RETURN_MAX_AGE_DAYS = 10
 FIELD_STATUSES = ("assigned", "confirmed", "en_route", "on_site")
 AFTER_ASSIGN = ("assigned", "confirmed", "en_route", "on_site", "completed", "callback_done", "closed")
 
@@ -538,6 +554,8 @@ def _plan_one_order(rng, scale, customers, ci, customer, status, pin, serial, de
     district = customer["district_code"]
     if status == "created":
         order_type = "repair"
+    elif status in FORCED_TYPES:
+        order_type = FORCED_TYPES[status]
     elif group == "project" and rng.random() < 0.7:
         order_type = rng.choice(("project", "project", "design_survey", "maintenance"))
     else:
@@ -546,11 +564,14 @@ def _plan_one_order(rng, scale, customers, ci, customer, status, pin, serial, de
             order_type = "repair"
     if pin == "tech" and order_type in ("project", "design_survey"):
         order_type = "repair"
+    max_age = max((a["purchase_days_ago"] for a in apps), default=scale.history_days) - 1
+    age = _age_days(rng, scale, status, pin, max_age)
+    if order_type == "return_exchange" and age > RETURN_MAX_AGE_DAYS:
+        # Eligibility is checked against today's date: only recent orders can be returns / exchanges.
+        order_type = "repair"
     actor = "agent"
     channel = "hotline"
     lines: list[LineSpec] = []
-    max_age = max((a["purchase_days_ago"] for a in apps), default=scale.history_days) - 1
-    age = _age_days(rng, scale, status, pin, max_age)
 
     def new_appliance(category: str, days_ago: int, installed: bool, dealer: tuple[str, str] | None) -> int:
         apps.append(

@@ -32,10 +32,20 @@ def technician_assignment_problems(*, order, technician: Technician) -> list[str
 
 
 @subscribe("order.created")
+@subscribe("order.approve")
 def route_new_order(*, order, actor) -> None:
-    """Route a new order to the outlet covering its address (inside the creating transaction)."""
+    """Route a new (or newly approved) order to the outlet covering its address, inside the
+    transaction that created or approved it.
+
+    A return / exchange order is not routed on creation: it waits for approval
+    (``submit_for_approval`` in ``order_create``), and is routed when ``order.approve`` fires."""
+    from anxin.orders.choices import ApprovalDecision, OrderStatus, OrderType
     from anxin.orders.services import order_transition
 
+    if order.status != OrderStatus.CREATED:
+        return
+    if order.order_type == OrderType.RETURN_EXCHANGE and order.approval != ApprovalDecision.APPROVED:
+        return
     categories = {line.product_model.category_id for line in order.lines.all()}
     outlets = outlets_covering(division_code=order.address.division_code, category_ids=categories)
     if not outlets:

@@ -8,12 +8,15 @@ from ninja import Router, Schema, Status
 from anxin.core.scoping import get_visible_or_404
 from anxin.customers.selectors import contact_visible, contact_visible_ids, mask_address
 from anxin.feedback.services import callback_record
+from anxin.orders.api_completion import router as completion_router
 from anxin.orders.models import WorkOrder
 from anxin.orders.selectors import order_list
 from anxin.orders.services import LineInput, OrderInput, order_create, order_transition
 from anxin.orders.transitions import available_actions
 
 router = Router(tags=["orders"])
+# The completion report, its SMS code and attachments: /orders/{id}/completion, …/completion-code, …/attachments.
+router.add_router("", completion_router)
 
 
 class LineOut(Schema):
@@ -24,6 +27,9 @@ class LineOut(Schema):
     symptom: str
     fault_code: str | None
     in_warranty: bool
+    warranty_basis: str
+    contract_id: int | None
+    repeat_of_id: int | None
 
 
 class StatusChangeOut(Schema):
@@ -54,7 +60,19 @@ class OrderOut(Schema):
     technician: str | None
     appointment_start: datetime | None
     appointment_end: datetime | None
+    accept_deadline: datetime | None
     visit_deadline: datetime | None
+    callback_deadline: datetime | None
+    accepted_at: datetime | None
+    checked_in_at: datetime | None
+    completed_at: datetime | None
+    visit_count: int
+    first_time_fix: bool | None
+    is_repeat: bool
+    approval: str
+    return_kind: str
+    hazard_type: str
+    hazard_note: str
     satisfaction: str
     created_at: datetime
     lines: list[LineOut]
@@ -81,6 +99,7 @@ class OrderIn(Schema):
     description: str = ""
     appointment_start: datetime | None = None
     appointment_end: datetime | None = None
+    return_kind: str = ""
     lines: list[LineIn]
 
 
@@ -94,6 +113,10 @@ class TransitionIn(Schema):
     satisfaction: str | None = None
     problem_solved: bool = True
     reason: str = ""
+    hazard_type: str | None = None
+    hazard_note: str | None = None
+    appointment_start: datetime | None = None
+    appointment_end: datetime | None = None
 
 
 class CallbackIn(Schema):
@@ -130,7 +153,19 @@ def order_out(order: WorkOrder, user, *, detail: bool = False, full: bool | None
         "technician": order.technician.name if order.technician else None,
         "appointment_start": order.appointment_start,
         "appointment_end": order.appointment_end,
+        "accept_deadline": order.accept_deadline,
         "visit_deadline": order.visit_deadline,
+        "callback_deadline": order.callback_deadline,
+        "accepted_at": order.accepted_at,
+        "checked_in_at": order.checked_in_at,
+        "completed_at": order.completed_at,
+        "visit_count": order.visit_count,
+        "first_time_fix": order.first_time_fix,
+        "is_repeat": order.is_repeat,
+        "approval": order.approval,
+        "return_kind": order.return_kind,
+        "hazard_type": order.hazard_type,
+        "hazard_note": order.hazard_note,
         "satisfaction": order.satisfaction,
         "created_at": order.created_at,
         "lines": [
@@ -142,6 +177,9 @@ def order_out(order: WorkOrder, user, *, detail: bool = False, full: bool | None
                 symptom=line.symptom,
                 fault_code=line.fault_code.code if line.fault_code else None,
                 in_warranty=line.in_warranty,
+                warranty_basis=line.warranty_basis,
+                contract_id=line.contract_id,
+                repeat_of_id=line.repeat_of_id,
             )
             for line in order.lines.all()
         ],
@@ -194,6 +232,7 @@ def create_order(request, payload: OrderIn):
         description=payload.description,
         appointment_start=payload.appointment_start,
         appointment_end=payload.appointment_end,
+        return_kind=payload.return_kind,
         lines=[LineInput(**line.dict()) for line in payload.lines],
     )
     order = order_create(actor=request.auth, data=data)

@@ -39,6 +39,12 @@ class OrderStatus(models.TextChoices):
     CLOSED = "closed", pgettext_lazy("order status", "Closed")
     REJECTED = "rejected", pgettext_lazy("order status", "Rejected by outlet")
     CANCELLED = "cancelled", pgettext_lazy("order status", "Cancelled")
+    # Side states
+    PENDING_APPROVAL = "pending_approval", pgettext_lazy("order status", "Awaiting approval")
+    RESOLVED_BY_PHONE = "resolved_by_phone", pgettext_lazy("order status", "Resolved by phone")
+    PENDING_PARTS = "pending_parts", pgettext_lazy("order status", "Pending parts")
+    REVISIT = "revisit", pgettext_lazy("order status", "Revisit needed")
+    INSTALL_REFUSED = "install_refused", pgettext_lazy("order status", "Install refused (unsafe)")
 
 
 OPEN_STATUSES = (
@@ -50,9 +56,22 @@ OPEN_STATUSES = (
     OrderStatus.EN_ROUTE,
     OrderStatus.ON_SITE,
     OrderStatus.REJECTED,
+    OrderStatus.PENDING_APPROVAL,
+    OrderStatus.PENDING_PARTS,
+    OrderStatus.REVISIT,
+    OrderStatus.INSTALL_REFUSED,
 )
 # Statuses in which the assigned technician is still working the job (full contact details visible).
-FIELD_STATUSES = (OrderStatus.ASSIGNED, OrderStatus.CONFIRMED, OrderStatus.EN_ROUTE, OrderStatus.ON_SITE)
+FIELD_STATUSES = (
+    OrderStatus.ASSIGNED,
+    OrderStatus.CONFIRMED,
+    OrderStatus.EN_ROUTE,
+    OrderStatus.ON_SITE,
+    OrderStatus.PENDING_PARTS,
+    OrderStatus.REVISIT,
+)
+# The work is done (or settled without a visit): the callback clock runs from here.
+DONE_STATUSES = (OrderStatus.COMPLETED, OrderStatus.RESOLVED_BY_PHONE)
 
 # Badge colour per status: one scheme everywhere (see web/static/anxin/app.css).
 STATUS_TONE = {
@@ -68,6 +87,11 @@ STATUS_TONE = {
     OrderStatus.CLOSED: "dark",
     OrderStatus.REJECTED: "red",
     OrderStatus.CANCELLED: "dark",
+    OrderStatus.PENDING_APPROVAL: "amber",
+    OrderStatus.RESOLVED_BY_PHONE: "green",
+    OrderStatus.PENDING_PARTS: "red",
+    OrderStatus.REVISIT: "red",
+    OrderStatus.INSTALL_REFUSED: "red",
 }
 
 
@@ -75,3 +99,51 @@ class Satisfaction(models.TextChoices):
     VERY_SATISFIED = "very_satisfied", _("Very satisfied")
     SATISFIED = "satisfied", _("Satisfied")
     UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+
+class ApprovalDecision(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class ReturnKind(models.TextChoices):
+    RETURN = "return", _("Return (refund)")
+    EXCHANGE = "exchange", _("Exchange")
+
+
+class ChecklistItem(models.TextChoices):
+    """The 1+5 service items (一站式服务): done, or not applicable with a reason."""
+
+    SAFETY = "A", _("A · Safety electrical test")
+    GUIDANCE = "B", _("B · Usage guidance")
+    MAINTENANCE = "C", _("C · Maintenance")
+    ONE_STOP = "D", _("D · One-stop check of other appliances")
+    CLEAN_UP = "E", _("E · Site clean-up")
+
+
+class HazardType(models.TextChoices):
+    NONE = "", _("None found")
+    UNSAFE_WIRING = "unsafe_wiring", _("Unsafe wiring")
+    NO_EARTH = "no_earth", _("No earth / grounding")
+    GAS = "gas", _("Gas leak risk")
+    WATER = "water", _("Water leak / damp")
+    STRUCTURE = "structure", _("Unsafe mounting structure")
+    OTHER = "other", _("Other")
+
+
+class ConfirmationMethod(models.TextChoices):
+    SIGNATURE = "signature", _("Signature")
+    SMS_CODE = "sms_code", _("SMS code")
+
+
+class AttachmentKind(models.TextChoices):
+    PHOTO = "photo", _("Photo")
+    SIGNATURE = "signature", _("Signature")
+    DOCUMENT = "document", _("Document")
+
+
+class SlaClock(models.TextChoices):
+    ACCEPT = "accept", _("Accept")
+    VISIT = "visit", _("Visit")
+    CALLBACK = "callback", _("Callback")

@@ -9,63 +9,10 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
-from anxin.orders.choices import OrderStatus, OrderType, Priority
-from anxin.orders.selectors import AT_RISK, BREACHED, ON_TRACK, ORDER_SORTS
+from anxin.orders.choices import OrderType, Priority, ReturnKind
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-
-
-class OrderFilterForm(forms.Form):
-    """The filters bar of the queue (GET). Invalid values are ignored, never an error page."""
-
-    q = forms.CharField(label=_("Search"), required=False, max_length=50)
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    order_type = forms.ChoiceField(label=_("Type"), required=False)
-    outlet = forms.TypedChoiceField(label=_("Outlet"), required=False, coerce=int, empty_value=None)
-    technician = forms.TypedChoiceField(label=_("Technician"), required=False, coerce=int, empty_value=None)
-    vip = forms.ChoiceField(label=_("VIP"), required=False)
-    sla = forms.ChoiceField(label=_("SLA"), required=False)
-    created_from = forms.DateField(label=_("Created from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    created_to = forms.DateField(label=_("Created until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    sort = forms.CharField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, outlets=(), technicians=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        anything = ("", _("All"))
-        self.fields["status"].choices = [anything, ("open", _("Open (any step)")), *OrderStatus.choices]
-        self.fields["order_type"].choices = [anything, *OrderType.choices]
-        self.fields["outlet"].choices = [anything, *((o.pk, o.name) for o in outlets)]
-        self.fields["technician"].choices = [anything, *((t.pk, f"{t.name} ({t.grade})") for t in technicians)]
-        self.fields["vip"].choices = [anything, ("1", _("VIP only")), ("0", _("Not VIP"))]
-        self.fields["sla"].choices = [
-            anything,
-            (ON_TRACK, pgettext_lazy("sla", "On track")),
-            (AT_RISK, pgettext_lazy("sla", "At risk")),
-            (BREACHED, pgettext_lazy("sla", "Breached")),
-        ]
-        if not outlets:
-            del self.fields["outlet"]
-
-    def selector_kwargs(self) -> dict:
-        """The valid filters as ``orders.selectors.order_list`` keyword arguments."""
-        self.is_valid()  # an invalid filter is dropped (cleaned_data keeps the valid ones)
-        data = self.cleaned_data
-        vip = data.get("vip")
-        sort = data.get("sort") or ""
-        return {
-            "q": (data.get("q") or "").strip(),
-            "status": data.get("status") or "",
-            "order_type": data.get("order_type") or "",
-            "outlet_id": data.get("outlet"),
-            "technician_id": data.get("technician"),
-            "vip": {"1": True, "0": False}.get(vip or ""),
-            "sla": data.get("sla") or "",
-            "created_from": data.get("created_from"),
-            "created_to": data.get("created_to"),
-            "sort": sort if sort.lstrip("-") in ORDER_SORTS else "",
-        }
 
 
 class TransitionForm(forms.Form):
@@ -77,6 +24,10 @@ class TransitionForm(forms.Form):
     fault_code = forms.IntegerField(required=False, min_value=1)
     resolution = forms.CharField(required=False, max_length=200)
     reason = forms.CharField(required=False, max_length=300)
+    hazard_type = forms.CharField(required=False, max_length=20)
+    hazard_note = forms.CharField(required=False, max_length=300)
+    appointment_start = forms.DateTimeField(required=False, input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"])
+    appointment_end = forms.DateTimeField(required=False, input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"])
 
     def service_data(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k != "expected_version" and v not in (None, "")}
@@ -88,6 +39,13 @@ class OrderCreateForm(forms.Form):
     address = forms.TypedChoiceField(label=_("Address"), coerce=int)
     order_type = forms.ChoiceField(label=_("Type"), choices=OrderType.choices, initial=OrderType.REPAIR)
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
+    # Only for a return / exchange order (the service requires it there and ignores it elsewhere).
+    return_kind = forms.ChoiceField(
+        label=_("Return or exchange"),
+        required=False,
+        choices=[("", _("Choose…")), *ReturnKind.choices],
+        help_text=_("Return within %(r)s days, exchange within %(x)s days of purchase, for a quality problem."),
+    )
     description = forms.CharField(label=_("Description"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     appointment_start = forms.DateTimeField(
         label=_("Appointment from"),
@@ -102,8 +60,9 @@ class OrderCreateForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
     )
 
-    def __init__(self, *args, addresses=(), **kwargs):
+    def __init__(self, *args, addresses=(), return_days: int = 15, exchange_days: int = 30, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["return_kind"].help_text = self.fields["return_kind"].help_text % {"r": return_days, "x": exchange_days}
         self.fields["address"].choices = [(a.pk, a.text) for a in addresses]
         primary = next((a for a in addresses if a.is_primary), None) or next(iter(addresses), None)
         if primary is not None:

@@ -9,20 +9,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from anxin.accounts.choices import OrgKind, OutletStatus, Role
@@ -31,26 +28,54 @@ from anxin.catalog.models import FaultCode
 from anxin.core.audit import history_entries
 from anxin.core.errors import ApplicationError, ValidationFailed
 from anxin.core.scoping import get_visible_or_404
-from anxin.core.services import activity_record
 from anxin.customers.models import Customer
 from anxin.customers.selectors import contact_visible, mask_address, mask_phone
 from anxin.network.models import Technician
 from anxin.network.selectors import outlets_covering, technicians_for_order
-from anxin.orders import selectors
-from anxin.orders.choices import Channel
-from anxin.orders.forms import OrderCreateForm, OrderFilterForm, TransitionForm
+from anxin.orders import eligibility, selectors
+from anxin.orders.choices import Channel, HazardType, OrderStatus, OrderType
+from anxin.orders.completion import completion_summary
+from anxin.orders.eligibility import appliance_eligibility
+from anxin.orders.forms import DATETIME_LOCAL, OrderCreateForm, TransitionForm
 from anxin.orders.models import OrderLine, WorkOrder
 from anxin.orders.services import ORDER_CREATE_ROLES, LineInput, OrderInput, order_create, order_transition
 from anxin.orders.transitions import TRANSITIONS, available_actions
 from anxin.web.errors import add_service_errors, form_errors, render_error, ui_error
-from anxin.web.exports import table_response
 
-# Who may download the queue (CSV / Excel); the file is scoped and masked exactly like the page.
-ORDER_EXPORT_ROLES = (Role.HQ_MANAGER, Role.REGION_DIRECTOR, Role.AGENT, Role.OUTLET_MANAGER, Role.QUALITY)
-# Actions whose form needs more than a click (the order page opens a dialog for them).
-DIALOG_ACTIONS = ("route", "assign", "reject", "complete", "cancel")
+# Actions whose form needs more than a click (the order page opens a dialog for them). ``complete``
+# is a page of its own (the completion report, ``order_complete``); ``record_callback`` too.
+DIALOG_ACTIONS = (
+    "route",
+    "reroute",
+    "assign",
+    "confirm",
+    "reject",
+    "cancel",
+    "refuse",
+    "resolve_by_phone",
+    "pending_parts",
+    "parts_arrived",
+    "revisit",
+    "schedule_revisit",
+    "refuse_install",
+)
+# Dialogs that ask only for a reason, with the label that says what the reason is.
+REASON_LABELS = {
+    "reject": gettext_lazy("Reason"),
+    "cancel": gettext_lazy("Reason"),
+    "refuse": gettext_lazy("Why the return / exchange is refused"),
+    "resolve_by_phone": gettext_lazy("What the customer was advised"),
+    "pending_parts": gettext_lazy("Part needed"),
+    "revisit": gettext_lazy("Why another visit is needed"),
+    "reroute": gettext_lazy("Why it moves to another outlet"),
+    "refuse_install": gettext_lazy("What was found on site"),
+}
+# Dialogs with an appointment window: required, except when confirming (it may keep the agreed one).
+WINDOW_ACTIONS = ("confirm", "parts_arrived", "schedule_revisit")
 # The technician's phone shows one big button: the first of these the guard allows.
-TECHNICIAN_NEXT_STEPS = ("depart", "check_in", "complete")
+TECHNICIAN_NEXT_STEPS = ("depart", "check_in", "complete", "parts_arrived", "schedule_revisit")
+# Further steps a technician on site may take, offered as small links under the big button.
+TECHNICIAN_SIDE_STEPS = ("pending_parts", "revisit", "refuse_install")
 
 
 def _sla_label(state: str) -> str:
@@ -59,139 +84,6 @@ def _sla_label(state: str) -> str:
         selectors.AT_RISK: _("At risk"),
         selectors.BREACHED: _("Breached"),
     }.get(state, "")
-
-
-def _can_export(user) -> bool:
-    return user.has_role(*ORDER_EXPORT_ROLES)
-
-
-# --- the queue ------------------------------------------------------------------------------
-
-
-def _filter_choices(request):
-    """Outlets (for HQ and regional staff) and technicians the filters bar offers, all in scope."""
-    user = request.user
-    unit = user.org_unit
-    outlets = []
-    if user.sees_everything or (unit is not None and unit.kind == OrgKind.REGION):
-        outlets = list(OrgUnit.objects.visible_to(user).filter(kind=OrgKind.OUTLET).order_by("code").only("pk", "name", "code"))
-    technicians = []
-    if user.role != Role.TECHNICIAN:
-        techs = Technician.objects.visible_to(user).order_by("name").only("pk", "name", "grade", "outlet_id")
-        outlet = request.GET.get("outlet", "")
-        if outlet.isdigit():
-            techs = techs.filter(outlet_id=int(outlet))
-        technicians = list(techs[:300])
-    return outlets, technicians
-
-
-def _queue(request):
-    outlets, technicians = _filter_choices(request)
-    form = OrderFilterForm(request.GET, outlets=outlets, technicians=technicians)
-    filters = form.selector_kwargs()
-    filters["sort"] = filters["sort"] or "urgency"
-    return form, filters, selectors.order_list(user=request.user, **filters)
-
-
-def _decorate_row(order: WorkOrder, now) -> WorkOrder:
-    # The queue and its export mask the address for everyone: full contact is on the order page.
-    order.masked_address = mask_address(order.address.text, order.address.district)
-    order.line_count = len(order.lines.all())
-    order.sla_label = _sla_label(order.sla_state)
-    order.age_label = timesince(order.created_at, now, depth=1)
-    return order
-
-
-@login_required
-@require_GET
-def order_list(request):
-    form, filters, qs = _queue(request)
-    page_obj = Paginator(qs, settings.ANXIN_PAGE_SIZE).get_page(request.GET.get("page"))
-    now = timezone.now()
-    page_obj.object_list = [_decorate_row(o, now) for o in page_obj.object_list]
-    filtered = any(v not in (None, "") for k, v in filters.items() if k != "sort")
-    return render(
-        request,
-        "orders/list.html",
-        {
-            "nav_active": "orders",
-            "form": form,
-            "page_obj": page_obj,
-            "filtered": filtered,
-            "can_export": _can_export(request.user),
-            "can_create": request.user.has_role(*ORDER_CREATE_ROLES),
-            "show_outlet_filter": "outlet" in form.fields,
-            "show_technician_filter": request.user.role != Role.TECHNICIAN,
-        },
-    )
-
-
-def _export_header() -> list:
-    return [
-        _("Order number"),
-        _("Customer"),
-        _("District"),
-        _("Address"),
-        _("Type"),
-        _("Lines"),
-        _("Status"),
-        _("SLA"),
-        _("Visit deadline"),
-        _("Outlet"),
-        _("Technician"),
-        _("Appointment from"),
-        _("Appointment until"),
-        _("Created at"),
-    ]
-
-
-def _export_rows(qs, now):
-    def when(value):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
-    for order in qs.iterator(chunk_size=1000):
-        _decorate_row(order, now)
-        yield [
-            order.number or "",
-            order.customer.name,
-            order.address.district,
-            order.masked_address,
-            order.get_order_type_display(),
-            order.line_count,
-            order.get_status_display(),
-            order.sla_label,
-            when(order.visit_deadline),
-            order.outlet.name if order.outlet else "",
-            order.technician.name if order.technician else "",
-            when(order.appointment_start),
-            when(order.appointment_end),
-            when(order.created_at),
-        ]
-
-
-@login_required
-@require_GET
-def order_export(request):
-    if not _can_export(request.user):
-        raise PermissionDenied
-    fmt = request.GET.get("format", "csv")
-    if fmt not in ("csv", "xlsx"):
-        raise Http404
-    _form, filters, qs = _queue(request)
-    count = qs.count()
-    limit = int(getattr(settings, "ANXIN_EXPORT_MAX_ROWS", 20000))
-    if count > limit:
-        messages.error(
-            request, _("%(count)s orders match; narrow the filters to at most %(limit)s to export.") % {"count": count, "limit": limit}
-        )
-        query = request.GET.copy()
-        query.pop("format", None)
-        return redirect(f"{reverse('order_list')}?{query.urlencode()}")
-    logged = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in filters.items() if v not in (None, "")}
-    activity_record(actor=request.user, action="orders.export", target="orders", detail={"format": fmt, "rows": count, "filters": logged})
-    return table_response(
-        header=_export_header(), rows=_export_rows(qs, timezone.now()), fmt=fmt, filename="work-orders", sheet_title=_("Work orders")
-    )
 
 
 # --- the order page -------------------------------------------------------------------------
@@ -292,49 +184,81 @@ def _assign_choices(order: WorkOrder):
 
 
 def _route_choices(order: WorkOrder, user, categories: set[int]):
-    covering = outlets_covering(division_code=order.address.division_code, category_ids=categories)
+    covering = [o for o in outlets_covering(division_code=order.address.division_code, category_ids=categories) if o.pk != order.outlet_id]
     covering_ids = {o.pk for o in covering}
     rest = (
         OrgUnit.objects.visible_to(user)
         .filter(kind=OrgKind.OUTLET, status__in=(OutletStatus.ACTIVE, OutletStatus.PROBATION))
         .exclude(pk__in=covering_ids)
+        .exclude(pk=order.outlet_id or 0)
         .order_by("code")
     )
     return [{"outlet": o, "covers": True} for o in covering] + [{"outlet": o, "covers": False} for o in rest]
 
 
+def _local_input(value) -> str:
+    return timezone.localtime(value).strftime(DATETIME_LOCAL) if value else ""
+
+
+def _dialog(t) -> dict:
+    return {
+        "transition": t,
+        "dialog": t.action in DIALOG_ACTIONS,
+        "reason_label": REASON_LABELS.get(t.action, ""),
+        "reason_required": "reason" in t.required,
+        "window": t.action in WINDOW_ACTIONS,
+        "window_required": "appointment_start" in t.required,
+    }
+
+
 def _detail_context(request, order: WorkOrder, *, open_action: str = "", posted=None) -> dict:
     user = request.user
-    prefetch_related_objects([order], "lines__product_model__category", "lines__fault_code", "lines__appliance", "customer__phones")
+    prefetch_related_objects(
+        [order],
+        "lines__product_model__category",
+        "lines__fault_code",
+        "lines__appliance",
+        "lines__contract",
+        "lines__repeat_of",
+        "customer__phones",
+    )
     lines = list(order.lines.all())
     categories = {line.product_model.category_id for line in lines}
     actions = available_actions(order, user)
     names = {t.action for t in actions}
+    if not open_action and request.method == "GET" and request.GET.get("action") in names & set(DIALOG_ACTIONS):
+        open_action = request.GET["action"]  # e.g. the technician's "wait for parts" link from My jobs
     full = contact_visible(user=user, customer=order.customer)
     phone = _primary_phone(order.customer)
+    repeats = list({line.repeat_of_id: line.repeat_of for line in lines if line.repeat_of_id}.values())
     context = {
         "nav_active": "orders",
         "order": order,
         "lines": lines,
+        "repeat_of_orders": repeats,
         "sla_state": selectors.sla_state(order),
         "timeline": _timeline(order, lines),
         "contact_full": full,
         "phone": phone if full else mask_phone(phone) if phone else "",
         "address": order.address.text if full else mask_address(order.address.text, order.address.district),
-        "actions": [{"transition": t, "dialog": t.action in DIALOG_ACTIONS} for t in actions],
+        "actions": [_dialog(t) for t in actions],
         "open_action": open_action,
         "posted": posted or {},
         "required_level": max((line.fault_code.difficulty for line in lines if line.fault_code_id), default=None),
+        "window_start": (posted or {}).get("appointment_start") or _local_input(order.appointment_start),
+        "window_end": (posted or {}).get("appointment_end") or _local_input(order.appointment_end),
     }
     context["sla_label"] = _sla_label(context["sla_state"])
     if "assign" in names:
         context["eligible_technicians"], context["ineligible_technicians"] = _assign_choices(order)
-    if "complete" in names:
-        context["fault_codes"] = list(FaultCode.objects.filter(category_id__in=categories).order_by("category_id", "difficulty", "code"))
-    if "route" in names:
+    if names & {"route", "reroute"}:
         context["route_outlets"] = _route_choices(order, user, categories)
+    if "refuse_install" in names:
+        context["hazard_choices"] = [(value, label) for value, label in HazardType.choices if value]
     if "record_callback" in names:
         context["callback_url"] = reverse("callback_record", args=[order.pk])
+    context.update(selectors.order_sla_context(order))
+    context["completion"] = completion_summary(order)
     return context
 
 
@@ -417,6 +341,7 @@ def _customer_url(customer: Customer) -> str:
 
 
 def _appliance_rows(appliances, fault_codes, posted, today, preselect: set[int]) -> list[dict]:
+    """One row per appliance of the customer: what was ticked and typed, and its eligibility today."""
     by_category: dict[int, list[FaultCode]] = {}
     for fault in fault_codes:
         by_category.setdefault(fault.category_id, []).append(fault)
@@ -430,7 +355,8 @@ def _appliance_rows(appliances, fault_codes, posted, today, preselect: set[int])
                 "checked": pk in selected if posted is not None else pk in preselect,
                 "symptom": posted.get(f"symptom_{pk}", "") if posted is not None else "",
                 "fault_code_id": posted.get(f"fault_code_id_{pk}", "") if posted is not None else "",
-                "in_warranty": appliance.in_warranty(today),
+                "eligibility": (elig := appliance_eligibility(appliance, today)),
+                "in_warranty": elig.in_warranty,
                 "fault_codes": by_category.get(appliance.product_model.category_id, []),
                 "errors": [],
             }
@@ -452,7 +378,7 @@ def order_create_view(request):
         raise Http404
     customer = get_visible_or_404(Customer, user, pk=int(raw_customer))
     addresses = list(customer.addresses.order_by("-is_primary", "pk"))
-    appliances = list(customer.appliances.select_related("product_model__category").order_by("pk"))
+    appliances = list(customer.appliances.select_related("product_model__category").prefetch_related("contracts").order_by("pk"))
     fault_codes = list(
         FaultCode.objects.filter(category_id__in={a.product_model.category_id for a in appliances}).order_by("difficulty", "code")
     )
@@ -462,7 +388,7 @@ def order_create_view(request):
     if not preselect and len(appliances) == 1:
         preselect = {appliances[0].pk}
     rows = _appliance_rows(appliances, fault_codes, posted, today, preselect)
-    form = OrderCreateForm(posted, addresses=addresses)
+    form = OrderCreateForm(posted, addresses=addresses, return_days=eligibility.return_days(), exchange_days=eligibility.exchange_days())
     # Started from a hotline call's screen pop: the call is linked to the new order.
     raw_call = request.POST.get("call") or request.GET.get("call") or ""
     context = {
@@ -473,6 +399,9 @@ def order_create_view(request):
         "rows": rows,
         "lines_errors": [],
         "call_pk": raw_call if raw_call.isdigit() else "",
+        "return_type": OrderType.RETURN_EXCHANGE.value,
+        "show_return_kind": (posted.get("order_type") if posted is not None else request.GET.get("order_type"))
+        == OrderType.RETURN_EXCHANGE,
     }
     if posted is None:
         return render(request, "orders/create.html", context)
@@ -504,6 +433,7 @@ def order_create_view(request):
                 description=data["description"],
                 appointment_start=data["appointment_start"],
                 appointment_end=data["appointment_end"],
+                return_kind=data.get("return_kind") or "",
                 channel=Channel.DEALER if is_dealer else Channel.HOTLINE,
                 dealer_id=user.org_unit_id if is_dealer else None,
                 lines=lines,
@@ -526,7 +456,9 @@ def order_create_view(request):
     except ApplicationError as exc:
         return render_error(request, "orders/create.html", context, exc)
 
-    if order.outlet_id:
+    if order.status == OrderStatus.PENDING_APPROVAL:
+        text = _("Work order %(number)s created; the return / exchange now waits for approval.") % {"number": order.number}
+    elif order.outlet_id:
         text = _("Work order %(number)s created, routed to %(outlet)s.") % {"number": order.number, "outlet": order.outlet.name}
     else:
         text = _("Work order %(number)s created; no outlet covers the address yet, route it by hand.") % {"number": order.number}
@@ -548,26 +480,30 @@ def _jobs_context(request, *, failed_order: int | None = None, posted=None) -> d
     jobs = list(selectors.technician_open_jobs(user=user))
     today = timezone.localdate()
     now = timezone.now()
-    categories = {line.product_model.category_id for job in jobs for line in job.lines.all()}
-    faults_by_category: dict[int, list[FaultCode]] = {}
-    for fault in FaultCode.objects.filter(category_id__in=categories).order_by("difficulty", "code"):
-        faults_by_category.setdefault(fault.category_id, []).append(fault)
     today_jobs, upcoming = [], []
     for job in jobs:
-        allowed = {t.action for t in available_actions(job, user)}
+        allowed = {t.action: t for t in available_actions(job, user)}
         step = next((a for a in TECHNICIAN_NEXT_STEPS if a in allowed), None)
         job.next_step = TRANSITIONS[step] if step else None
+        # "complete" opens the completion report; a step that needs data opens its dialog on the order page.
+        job.next_step_url = (
+            reverse("order_complete", args=[job.pk])
+            if step == "complete"
+            else f"{reverse('order_detail', args=[job.pk])}?action={step}"
+            if step in DIALOG_ACTIONS
+            else ""
+        )
+        job.side_steps = [
+            {"transition": allowed[a], "url": f"{reverse('order_detail', args=[job.pk])}?action={a}"}
+            for a in TECHNICIAN_SIDE_STEPS
+            if a in allowed
+        ]
         job.sla_state = selectors.sla_state(job, now)
         job.sla_label = _sla_label(job.sla_state)
         job.phone = _primary_phone(job.customer)
         lines = list(job.lines.all())
         job.line_list = lines
         job.difficulty = max((line.fault_code.difficulty for line in lines if line.fault_code_id), default=None)
-        job.fault_choices = [
-            fault
-            for category in dict.fromkeys(line.product_model.category_id for line in lines)
-            for fault in faults_by_category.get(category, [])
-        ]
         job.failed = job.pk == failed_order
         start = job.appointment_start
         (upcoming if start is not None and timezone.localtime(start).date() > today else today_jobs).append(job)

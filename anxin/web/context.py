@@ -26,9 +26,16 @@ NAV = [
         ),
     ),
     ("callbacks", _("Callbacks"), "callback_queue", (Role.HQ_MANAGER, Role.CALLBACK_AGENT, Role.QUALITY, Role.REGION_DIRECTOR)),
+    (
+        "complaints",
+        _("Complaints"),
+        "complaint_list",
+        (Role.HQ_MANAGER, Role.QUALITY, Role.REGION_DIRECTOR, Role.AGENT, Role.CALLBACK_AGENT, Role.OUTLET_MANAGER),
+    ),
     ("calls", _("Calls"), "call_list", (Role.HQ_MANAGER, Role.AGENT, Role.CALLBACK_AGENT, Role.REGION_DIRECTOR)),
     ("jobs", _("My jobs"), "technician_jobs", (Role.TECHNICIAN,)),
     ("sales", _("Register a sale"), "sale_create", (Role.DEALER,)),
+    ("sla", _("SLA policies"), "sla_policy_list", (Role.HQ_MANAGER,)),
     ("imports", _("Import customers"), "customer_import", (Role.HQ_MANAGER, Role.REGION_DIRECTOR, Role.AGENT)),
 ]
 

@@ -10,4 +10,6 @@ urlpatterns = [
     path("telephony/", include("anxin.telephony.urls")),
     path("sales/", include("anxin.sales.urls")),
     path("imports/", include("anxin.imports.urls")),
+    path("notifications/", include("anxin.notifications.urls")),
+    path("complaints/", include("anxin.complaints.urls")),
 ]

@@ -61,3 +61,21 @@ def login(page, username: str, password: str) -> None:
 def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def draw_signature(page) -> None:
+    """Draw two strokes on the signature pad of the completion page."""
+    canvas = page.locator("[data-signature-canvas]")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box and box["width"] > 100
+    x0, y0 = box["x"] + 20, box["y"] + box["height"] * 0.6
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    for i in range(1, 25):
+        page.mouse.move(x0 + i * 10, y0 - (i % 6) * 8, steps=2)
+    page.mouse.up()
+    page.mouse.move(x0 + 40, y0 - 40)
+    page.mouse.down()
+    page.mouse.move(x0 + 90, y0 + 10, steps=5)
+    page.mouse.up()

@@ -12,7 +12,7 @@ from django.utils import timezone
 from anxin.orders.choices import OrderStatus
 from anxin.orders.models import WorkOrder
 from anxin.testing import PASSWORD
-from tests.browser.conftest import LAPTOP, PHONE, login, screenshot
+from tests.browser.conftest import LAPTOP, PHONE, draw_signature, login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -67,20 +67,29 @@ def test_core_loop_in_four_roles(world, new_page):
     dispatcher.wait_for_selector(f"[data-status={OrderStatus.ASSIGNED}]")
     screenshot(dispatcher, "loop-2-dispatcher-assigned")
 
-    # 3. Technician (phone): depart, check in, complete with the diagnosed fault code.
+    # 3. Technician (phone): depart, check in, fill the completion report (fault, cause, action,
+    #    the 1+5 checklist, the customer's signature).
     tech = new_page(PHONE)
     login(tech, "technician", PASSWORD)
     tech.goto("/orders/jobs/")
     card = f"article[data-job='{number}']"
     tech.click(f"{card} [data-action=depart]")
     tech.click(f"{card} [data-action=check_in]")
-    tech.select_option(f"{card} select[name=fault_code]", str(world.fault_easy.pk))
-    tech.fill(f"{card} [name=resolution]", "清洗冷凝器，补充冷媒")
-    screenshot(tech, "loop-3-technician-phone")
     tech.click(f"{card} [data-action=complete]")
+    tech.wait_for_url(f"**/orders/{order.pk}/complete/")
+    tech.select_option("select[name=lines-0-fault_code]", str(world.fault_easy.pk))
+    tech.fill("[name=lines-0-cause]", "冷凝器积灰，冷媒不足")
+    tech.fill("[name=lines-0-action]", "清洗冷凝器，补充冷媒")
+    for item in "ABCDE":
+        tech.check(f"[data-check={item}] input[value=done]")
+    draw_signature(tech)
+    screenshot(tech, "loop-3-technician-phone")
+    tech.click("[data-submit=complete]")
+    tech.wait_for_url("**/orders/jobs/")
     tech.wait_for_selector("[data-completed-today]")
     order.refresh_from_db()
     assert order.status == OrderStatus.COMPLETED and order.checked_in_at is not None
+    assert order.first_time_fix is True
 
     # 4. Callback agent (laptop): the customer is very satisfied → the order closes.
     callback = new_page(LAPTOP)

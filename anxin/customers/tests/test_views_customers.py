@@ -15,6 +15,7 @@ from django.utils import timezone
 from anxin.core.models import ActivityLog
 from anxin.customers.models import Appliance, Customer, CustomerAddress, CustomerPhone
 from anxin.customers.services import appliance_add
+from anxin.orders.completion import minimal_report
 from anxin.orders.services import order_transition
 
 LIST = reverse("customer_list")
@@ -143,7 +144,7 @@ def test_technician_list_runs_one_masking_query_per_page(client, world):
 def _complete(world, order):
     order_transition(order_id=order.pk, action="assign", actor=world.dispatcher, data={"technician": world.technician.pk})
     order_transition(order_id=order.pk, action="check_in", actor=world.users["technician"])
-    order_transition(order_id=order.pk, action="complete", actor=world.users["technician"], data={"fault_code": world.fault_easy.pk})
+    order_transition(order_id=order.pk, action="complete", actor=world.users["technician"], data=minimal_report(order))
 
 
 def test_masking_by_role_on_list_and_detail(client, world):
@@ -166,7 +167,7 @@ def test_masking_by_role_on_list_and_detail(client, world):
     client.force_login(world.users["technician"])
     assert "13812345678" in client.get(detail).content.decode()
     order_transition(order_id=order.pk, action="check_in", actor=world.users["technician"])
-    order_transition(order_id=order.pk, action="complete", actor=world.users["technician"], data={"fault_code": world.fault_easy.pk})
+    order_transition(order_id=order.pk, action="complete", actor=world.users["technician"], data=minimal_report(order))
     page = client.get(detail).content.decode()
     assert "138****5678" in page and "13812345678" not in page
     assert "138****5678" in client.get(LIST).content.decode()

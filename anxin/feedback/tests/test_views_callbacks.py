@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from anxin.feedback.models import Callback
 from anxin.orders.choices import OrderStatus
+from anxin.orders.completion import minimal_report
 from anxin.orders.models import WorkOrder
 from anxin.orders.services import order_transition
 
@@ -26,7 +27,7 @@ def completed_order(world, **kw):
         data={"technician": tech.pk},
     )
     order_transition(order_id=order.pk, action="check_in", actor=tech_user)
-    return order_transition(order_id=order.pk, action="complete", actor=tech_user, data={"fault_code": world.fault_easy.pk})
+    return order_transition(order_id=order.pk, action="complete", actor=tech_user, data=minimal_report(order))
 
 
 def numbers_on(response) -> set[str]:

@@ -13,6 +13,7 @@ from anxin.core.tests.apiclient import api, assert_error
 from anxin.customers.services import appliance_add
 from anxin.feedback.models import Callback
 from anxin.orders.choices import OrderStatus
+from anxin.orders.completion import minimal_report
 from anxin.orders.models import StatusChange, WorkOrder
 from anxin.orders.services import order_transition
 
@@ -117,7 +118,7 @@ def test_list_filters_and_pages(world):
     assert [o["id"] for o in client.get("/orders", q="李娜").json()["results"]] == [second.pk]
     assert [o["id"] for o in client.get("/orders", q=first.number).json()["results"]] == [first.pk]
     assert len(client.get("/orders", page_size=1, page=2).json()["results"]) == 1
-    assert page["results"][0]["actions"] == ["reject", "assign"]
+    assert page["results"][0]["actions"] == ["reject", "assign", "resolve_by_phone"]
 
 
 @pytest.mark.parametrize("persona", ["agent", "dispatcher", "technician"])
@@ -146,7 +147,7 @@ def test_detail_has_history_and_actions(world):
     order = world.order()
     body = api(world.dispatcher).get(f"/orders/{order.pk}").json()
     assert body["id"] == order.pk
-    assert body["actions"] == ["accept", "reject", "assign"]
+    assert body["actions"] == ["accept", "reject", "assign", "resolve_by_phone"]
     assert body["history"][0]["action"] == "create"
     assert body["history"][0]["actor"] == "agent"
 
@@ -206,7 +207,7 @@ def _completed(world):
     technician = world.users["technician"]
     order_transition(order_id=order.pk, action="assign", actor=world.dispatcher, data={"technician": world.technician.pk})
     order_transition(order_id=order.pk, action="check_in", actor=technician)
-    return order_transition(order_id=order.pk, action="complete", actor=technician, data={"fault_code": world.fault_easy.pk})
+    return order_transition(order_id=order.pk, action="complete", actor=technician, data=minimal_report(order))
 
 
 def test_callback_satisfied_closes_the_order(world):

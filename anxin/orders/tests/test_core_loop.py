@@ -3,6 +3,7 @@ import pytest
 from anxin.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from anxin.feedback.services import callback_record
 from anxin.orders.choices import OrderStatus
+from anxin.orders.completion import minimal_report
 from anxin.orders.services import order_transition
 
 
@@ -21,9 +22,7 @@ def test_full_loop_closes_the_order(world):
     assert order.status == OrderStatus.ASSIGNED
     order = order_transition(order_id=order.pk, action="check_in", actor=world.users["technician"])
     assert order.checked_in_at is not None
-    order = order_transition(
-        order_id=order.pk, action="complete", actor=world.users["technician"], data={"fault_code": world.fault_easy.pk}
-    )
+    order = order_transition(order_id=order.pk, action="complete", actor=world.users["technician"], data=minimal_report(order))
     assert order.status == OrderStatus.COMPLETED
     order = callback_record(actor=world.callback_agent, order_id=order.pk, satisfaction="very_satisfied")
     assert order.status == OrderStatus.CLOSED
@@ -42,7 +41,7 @@ def test_completing_without_check_in_is_refused_and_changes_nothing(world):
     order = world.order()
     order = order_transition(order_id=order.pk, action="assign", actor=world.dispatcher, data={"technician": world.technician.pk})
     with pytest.raises(InvalidTransition):
-        order_transition(order_id=order.pk, action="complete", actor=world.users["technician"], data={"fault_code": world.fault_easy.pk})
+        order_transition(order_id=order.pk, action="complete", actor=world.users["technician"], data=minimal_report(order))
     order.refresh_from_db()
     assert order.status == OrderStatus.ASSIGNED
     assert order.version == 3

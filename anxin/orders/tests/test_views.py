@@ -16,6 +16,7 @@ from django.utils import timezone
 from anxin.core.models import ActivityLog
 from anxin.customers.services import appliance_add
 from anxin.orders.choices import OrderStatus
+from anxin.orders.completion import minimal_report
 from anxin.orders.models import WorkOrder
 from anxin.orders.selectors import AT_RISK, BREACHED, ON_TRACK, order_list, sla_state
 from anxin.orders.services import order_transition
@@ -95,7 +96,8 @@ def test_sla_state_in_sql_matches_python(world):
     orders = {}
     for state, (created, deadline) in cases.items():
         order = world.order()
-        WorkOrder.objects.filter(pk=order.pk).update(created_at=created, visit_deadline=deadline)
+        # No stored "at risk" moment: the clock falls back to the 25 %-of-the-span rule.
+        WorkOrder.objects.filter(pk=order.pk).update(created_at=created, visit_deadline=deadline, visit_risk_at=None)
         orders[state] = order.pk
     for state, pk in orders.items():
         row = order_list(user=world.hq_manager, now=now).get(pk=pk)
@@ -193,10 +195,13 @@ def test_action_buttons_follow_the_order_through_the_loop(client, world):
     tech = world.users["technician"]
     order = order_transition(order_id=order.pk, action="assign", actor=world.dispatcher, data={"technician": world.technician.pk})
     client.force_login(tech)
-    assert actions_on(client.get(reverse("order_detail", args=[order.pk]))) == {"confirm", "depart", "check_in"}
+    assert actions_on(client.get(reverse("order_detail", args=[order.pk]))) == {"confirm", "depart", "check_in", "resolve_by_phone"}
     order = order_transition(order_id=order.pk, action="check_in", actor=tech)
-    assert actions_on(client.get(reverse("order_detail", args=[order.pk]))) == {"complete"}
-    order = order_transition(order_id=order.pk, action="complete", actor=tech, data={"fault_code": world.fault_easy.pk})
+    html = client.get(reverse("order_detail", args=[order.pk])).content.decode()
+    assert actions_on_html(html) == {"complete", "pending_parts", "revisit"}  # no install refusal on a repair
+    # Completing is the completion report's page, not a dialog.
+    assert f'href="{reverse("order_complete", args=[order.pk])}" data-action="complete"' in html
+    order = order_transition(order_id=order.pk, action="complete", actor=tech, data=minimal_report(order))
     assert actions_on(client.get(reverse("order_detail", args=[order.pk]))) == set()
     client.force_login(world.callback_agent)
     assert actions_on(client.get(reverse("order_detail", args=[order.pk]))) == {"record_callback"}
@@ -446,15 +451,23 @@ def test_full_loop_through_the_pages_ends_closed(client, world, customer_with_ap
     # Dispatcher assigns.
     client.force_login(world.dispatcher)
     assert act(client, order, "assign", technician=world.technician.pk).status_code == 302
-    # Technician: depart → check in → complete, each from My jobs.
+    # Technician: depart → check in from My jobs; "complete" opens the completion report.
     tech = world.users["technician"]
     client.force_login(tech)
     jobs = reverse("technician_jobs")
-    for step, extra in (("depart", {}), ("check_in", {}), ("complete", {"fault_code": world.fault_easy.pk, "resolution": "加氟"})):
+    for step in ("depart", "check_in"):
         order.refresh_from_db()
         assert actions_on_html(client.get(jobs).content.decode()) == {step}
-        response = act(client, order, step, next=jobs, **extra)
+        response = act(client, order, step, next=jobs)
         assert response.status_code == 302 and response["Location"] == jobs, step
+    page = client.get(jobs).content.decode()
+    assert actions_on_html(page) == {"complete"}
+    assert f'href="{reverse("order_complete", args=[order.pk])}"' in page
+    assert 'data-side-step="pending_parts"' in page and 'data-side-step="revisit"' in page
+    order.refresh_from_db()
+    report = minimal_report(order)
+    report["lines"][0]["action"] = "加氟"
+    order_transition(order_id=order.pk, action="complete", actor=tech, data=report)
     page = client.get(jobs).content.decode()
     assert "data-completed-today>1<" in page
     # Callback agent: very satisfied closes the order.
@@ -469,7 +482,7 @@ def test_full_loop_through_the_pages_ends_closed(client, world, customer_with_ap
     assert response.status_code == 302 and response["Location"] == reverse("callback_queue")
     order.refresh_from_db()
     assert order.status == OrderStatus.CLOSED and order.satisfaction == "very_satisfied"
-    assert order.lines.get().resolution == "加氟"
+    assert order.status_changes.filter(action="complete").exists()
     assert f'data-order-number="{order.number}"' not in client.get(reverse("callback_queue")).content.decode()
 
 
@@ -487,3 +500,144 @@ def test_jobs_page_has_no_n_plus_one(client, world):
         return len(ctx.captured_queries)
 
     assert queries_for(1) == queries_for(4)
+
+
+# --- side states on the pages ------------------------------------------------------------------
+
+
+def _dialog_html(html: str, action: str) -> str:
+    start = html.index(f'<dialog id="action-{action}"')
+    return html[start : html.index("</dialog>", start)]
+
+
+def _on_site(world, **kw):
+    order = world.order(**kw)
+    order_transition(order_id=order.pk, action="assign", actor=world.dispatcher, data={"technician": world.technician.pk})
+    return order_transition(order_id=order.pk, action="check_in", actor=world.users["technician"])
+
+
+def test_dialogs_ask_for_the_data_each_action_needs(client, world):
+    from anxin.accounts.choices import OrgKind
+    from anxin.accounts.models import OrgUnit
+
+    second = OrgUnit.objects.create(kind=OrgKind.OUTLET, parent=world.region, code="O-HZ-02", name="拱墅特约网点")
+    order = world.order()
+    client.force_login(world.agent)
+    html = client.get(reverse("order_detail", args=[order.pk])).content.decode()
+    reroute = _dialog_html(html, "reroute")
+    assert 'name="outlet"' in reroute and 'name="reason"' in reroute
+    assert f'value="{second.pk}"' in reroute and f'value="{world.outlet.pk}"' not in reroute  # not where it is now
+    assert 'name="reason"' in _dialog_html(html, "resolve_by_phone") and 'name="reason"' in _dialog_html(html, "cancel")
+    # A technician on an install: wait for parts, revisit, refuse the install with a hazard type.
+    install = _on_site(world, order_type="install")
+    client.force_login(world.users["technician"])
+    html = client.get(reverse("order_detail", args=[install.pk])).content.decode()
+    refuse = _dialog_html(html, "refuse_install")
+    assert 'name="hazard_type"' in refuse and 'value="no_earth"' in refuse and 'value=""' in refuse
+    assert 'name="reason"' in _dialog_html(html, "pending_parts") and 'name="reason"' in _dialog_html(html, "revisit")
+    # Opening the page with ?action= opens that dialog (the jobs page links here).
+    html = client.get(reverse("order_detail", args=[install.pk]), {"action": "pending_parts"}).content.decode()
+    assert "data-open-on-load" in _dialog_html(html, "pending_parts")
+    html = client.get(reverse("order_detail", args=[install.pk]), {"action": "approve"}).content.decode()
+    assert "data-open-on-load" not in html
+
+
+def test_refuse_install_through_the_page_and_revisit_with_a_window(client, world):
+    order = _on_site(world, order_type="install")
+    client.force_login(world.users["technician"])
+    response = act(client, order, "refuse_install", reason="无接地")
+    assert response.status_code == 400 and 'data-error-field="hazard_type"' in response.content.decode()
+    response = act(client, order, "refuse_install", hazard_type="no_earth", reason="插座无接地")
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert (order.status, order.hazard_type) == (OrderStatus.INSTALL_REFUSED, "no_earth")
+    html = client.get(reverse("order_detail", args=[order.pk])).content.decode()
+    assert 'data-hazard="no_earth"' in html
+    schedule = _dialog_html(html, "schedule_revisit")
+    assert 'name="appointment_start"' in schedule and "required" in schedule
+    start = timezone.localtime() + timedelta(days=1)
+    response = act(
+        client,
+        order,
+        "schedule_revisit",
+        appointment_start=start.strftime("%Y-%m-%dT%H:%M"),
+        appointment_end=(start - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+    )
+    assert response.status_code == 400 and 'data-error-field="appointment_end"' in response.content.decode()
+    assert "data-open-on-load" in _dialog_html(response.content.decode(), "schedule_revisit")
+    response = act(
+        client,
+        order,
+        "schedule_revisit",
+        appointment_start=start.strftime("%Y-%m-%dT%H:%M"),
+        appointment_end=(start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+    )
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.status == OrderStatus.ASSIGNED
+    assert timezone.localtime(order.appointment_start).strftime("%Y-%m-%dT%H:%M") == start.strftime("%Y-%m-%dT%H:%M")
+
+
+def test_jobs_page_sends_pending_parts_to_the_window_dialog(client, world):
+    order = _on_site(world)
+    tech = world.users["technician"]
+    order_transition(order_id=order.pk, action="pending_parts", actor=tech, data={"reason": "主板"})
+    client.force_login(tech)
+    html = client.get(reverse("technician_jobs")).content.decode()
+    assert actions_on_html(html) == {"parts_arrived"}
+    assert f'href="{reverse("order_detail", args=[order.pk])}?action=parts_arrived"' in html
+
+
+def test_order_page_shows_approval_visits_and_first_time_fix(client, world):
+    customer = world.customer()
+    appliance = appliance_add(
+        actor=world.agent, customer=customer, product_model=world.model, purchase_date=timezone.localdate() - timedelta(days=3)
+    )
+    order = world.order(customer=customer, appliance=appliance, order_type="return_exchange", return_kind="return")
+    client.force_login(world.region_director)
+    html = client.get(reverse("order_detail", args=[order.pk])).content.decode()
+    assert 'data-approval="pending"' in html and 'data-return-kind="return"' in html
+    assert actions_on_html(html) == {"approve", "refuse", "cancel"}
+    response = act(client, order, "approve")
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert (order.status, order.outlet) == (OrderStatus.ROUTED, world.outlet)
+    done = _on_site(world)
+    done = order_transition(order_id=done.pk, action="complete", actor=world.users["technician"], data=minimal_report(done))
+    html = client.get(reverse("order_detail", args=[done.pk])).content.decode()
+    assert 'data-visits="1"' in html and 'data-first-time-fix="yes"' in html
+    assert 'data-warranty-basis="policy"' in html
+
+
+def test_new_order_page_shows_eligibility_and_refuses_a_late_return(client, world):
+    from anxin.customers.contracts import contract_add
+
+    customer = world.customer()
+    fresh = appliance_add(
+        actor=world.agent, customer=customer, product_model=world.model, purchase_date=timezone.localdate() - timedelta(days=20)
+    )
+    old = appliance_add(
+        actor=world.agent, customer=customer, product_model=world.model, purchase_date=timezone.localdate() - timedelta(days=800)
+    )
+    today = timezone.localdate()
+    contract_add(actor=world.agent, appliance=old, kind="extended_warranty", starts_on=today, ends_on=today + timedelta(days=365))
+    client.force_login(world.agent)
+    html = client.get(reverse("order_create"), {"customer": customer.pk}).content.decode()
+    assert 'name="return_kind"' in html and "data-return-kind-field hidden" in html
+    row = html[html.index(f'data-appliance-id="{fresh.pk}"') :]
+    assert 'data-warranty-basis="policy"' in row[:3000]
+    assert 'data-return-allowed="0" data-exchange-allowed="1"' in row[:3000]
+    row = html[html.index(f'data-appliance-id="{old.pk}"') :]
+    assert 'data-warranty-basis="contract"' in row[:3000]
+    # A return 20 days after purchase: refused on the line, with the limit; nothing saved.
+    data = _new_order_form(world, customer, fresh, order_type="return_exchange", return_kind="return")
+    response = client.post(reverse("order_create"), data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "15" in html and 'data-field-error="line"' in html
+    assert "data-return-kind-field hidden" not in html  # shown again for the chosen type
+    assert not WorkOrder.objects.filter(customer=customer).exists()
+    # An exchange is still allowed: created, waiting for approval.
+    response = client.post(reverse("order_create"), {**data, "return_kind": "exchange"})
+    order = WorkOrder.objects.get(customer=customer)
+    assert response.status_code == 302 and order.status == OrderStatus.PENDING_APPROVAL and order.return_kind == "exchange"

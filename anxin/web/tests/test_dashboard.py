@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from anxin.orders.completion import minimal_report
 from anxin.orders.models import WorkOrder
 from anxin.orders.services import order_transition
 from anxin.web import selectors
@@ -80,7 +81,7 @@ def test_overdue_completed_callbacks_and_satisfaction(world):
     tech = world.users["technician"]
     order_transition(order_id=done.pk, action="assign", actor=world.dispatcher, data={"technician": world.technician.pk})
     order_transition(order_id=done.pk, action="check_in", actor=tech)
-    order_transition(order_id=done.pk, action="complete", actor=tech, data={"fault_code": world.fault_easy.pk})
+    order_transition(order_id=done.pk, action="complete", actor=tech, data=minimal_report(done))
     rated = world.order()
     WorkOrder.objects.filter(pk=rated.pk).update(status="closed", satisfaction="very_satisfied", completed_at=timezone.now())
 

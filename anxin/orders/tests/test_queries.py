@@ -1,0 +1,78 @@
+"""The list pages run a fixed number of SQL queries whatever the page size (no N+1)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from anxin.orders.services import order_transition
+
+ORDERS = 12
+
+
+def count_queries(fn) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as ctx:
+        result = fn()
+    return len(ctx.captured_queries), result
+
+
+@pytest.fixture
+def many_orders(world):
+    orders = []
+    for i in range(ORDERS):
+        order = world.order(customer=world.customer(name=f"客户{i:02d}", phone=f"139000{i:05d}"))
+        technician = world.technician if i % 2 else world.senior_technician
+        order_transition(order_id=order.pk, action="assign", actor=world.dispatcher, data={"technician": technician.pk})
+        orders.append(order)
+    return orders
+
+
+@pytest.mark.parametrize("user", ["hq_manager", "region_director", "dispatcher", "agent"])
+def test_html_list_queries_do_not_grow_with_the_page_size(client, world, many_orders, settings, django_assert_num_queries, user):
+    client.force_login(world.users[user])
+    url = reverse("order_list")
+
+    def rows(size):
+        settings.ANXIN_PAGE_SIZE = size
+        response = client.get(url)
+        assert response.status_code == 200
+        return len(re.findall(r'data-order-number="', response.content.decode()))
+
+    small, shown = count_queries(lambda: rows(5))
+    assert shown == 5
+    with django_assert_num_queries(small):
+        assert rows(50) == ORDERS
+
+
+def test_api_list_queries_do_not_grow_with_the_page_size(client, world, many_orders, django_assert_num_queries):
+    from anxin.accounts.services import api_token_create
+
+    _token_obj, token = api_token_create(actor=world.hq_manager, user=world.hq_manager, name="test")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+    def rows(size):
+        response = client.get("/api/v1/orders", {"page_size": size}, **headers)
+        assert response.status_code == 200, response.content
+        return len(response.json()["results"])
+
+    rows(5)  # warm the token lookup's caches, if any
+    small, shown = count_queries(lambda: rows(5))
+    assert shown == 5
+    with django_assert_num_queries(small):
+        assert rows(50) == ORDERS
+
+
+def test_technician_jobs_queries_do_not_grow_with_the_jobs(client, world, many_orders, django_assert_num_queries):
+    # The technician has ORDERS / 2 jobs; the senior technician gets two more, the page must not cost more.
+    client.force_login(world.senior)
+    few, _response = count_queries(lambda: client.get(reverse("technician_jobs")))
+    for i in range(4):
+        order = world.order(customer=world.customer(name=f"新客户{i}", phone=f"137000{i:05d}"))
+        order_transition(order_id=order.pk, action="assign", actor=world.dispatcher, data={"technician": world.senior_technician.pk})
+    with django_assert_num_queries(few):
+        response = client.get(reverse("technician_jobs"))
+    assert response.status_code == 200
