@@ -901,13 +901,21 @@ class Builder:
             m, t = remap[o.pk], timelines[o.pk]
             shifts[o.pk] = (o.created_at, t.created)
             o.visit_deadline = t.created + (o.visit_deadline - o.created_at) if o.visit_deadline else None
+            o.visit_risk_at = t.created + (o.visit_risk_at - o.created_at) if o.visit_risk_at else None
+            o.accept_deadline = t.created + (o.accept_deadline - o.created_at) if o.accept_deadline else None
+            if o.callback_deadline:
+                # Planned from the moment the work was done: keep its span, move its start.
+                span = o.callback_deadline - o.completed_at if o.completed_at else timedelta(hours=72)
+                o.callback_deadline = m(o.callback_deadline - span) + span
+            o.accepted_at = m(o.accepted_at)
             o.created_at = m(o.created_at)
             o.updated_at = m(o.updated_at)
             o.checked_in_at, o.completed_at, o.closed_at = m(o.checked_in_at), m(o.completed_at), m(o.closed_at)
             o.appointment_start, o.appointment_end = t.appointment if t.appointment else (None, None)
             o.number = numbers[o.pk] = f"WO{_local(o.created_at):%Y%m%d}{o.pk:07d}"
         time_fields = ["created_at", "updated_at", "checked_in_at", "completed_at", "closed_at", "appointment_start", "appointment_end"]
-        update_rows(WorkOrder, orders, [*time_fields, "visit_deadline", "number"])
+        deadlines = ["visit_deadline", "visit_risk_at", "accept_deadline", "callback_deadline", "accepted_at"]
+        update_rows(WorkOrder, orders, [*time_fields, *deadlines, "number"])
         by_pk = {o.pk: o for o in orders}
 
         hist = list(WorkOrder.history.filter(id__in=ids))
@@ -917,11 +925,13 @@ class Builder:
             h.created_at = o.created_at
             h.number = numbers[h.id] if h.number else None
             h.visit_deadline = o.visit_deadline
+            h.visit_risk_at, h.accept_deadline, h.callback_deadline = o.visit_risk_at, o.accept_deadline, o.callback_deadline
+            h.accepted_at = remap[h.id](h.accepted_at)
             h.appointment_start, h.appointment_end = o.appointment_start, o.appointment_end
             h.checked_in_at = remap[h.id](h.checked_in_at)
             h.completed_at = remap[h.id](h.completed_at)
             h.closed_at = remap[h.id](h.closed_at)
-        hist_fields = ["history_date", "created_at", "number", "visit_deadline", "appointment_start", "appointment_end"]
+        hist_fields = ["history_date", "created_at", "number", *deadlines, "appointment_start", "appointment_end"]
         update_rows(WorkOrder.history.model, hist, [*hist_fields, "checked_in_at", "completed_at", "closed_at"])
 
         changes = list(StatusChange.objects.filter(order_id__in=ids))
@@ -989,7 +999,44 @@ class Builder:
         self.log(f"  customers: {Customer.objects.count()}")
         self.build_contracts()
         self.build_orders()
+        self.build_complaints()
         return {str(k): v for k, v in self.stats.items()}
+
+    # Complaints callers made about finished orders (投诉): one open, one being handled, one resolved.
+    COMPLAINTS = (
+        ("timeliness", "major", "师傅比约定时间晚到两个多小时，也没有提前打电话说明。", None),
+        ("attitude", "minor", "师傅上门态度不好，走的时候没有清理现场。", "technician_conduct"),
+        ("charges", "major", "保修期内维修却被收了上门费，要求退还并给个说法。", "charging_error"),
+        ("quality", "critical", "空调维修后第三天又不制冷了，家里有老人，请尽快处理。", None),
+    )
+
+    def build_complaints(self) -> None:
+        from anxin.complaints.services import ComplaintInput, complaint_assign, complaint_create, complaint_resolve
+
+        quality = User.objects.filter(role=Role.QUALITY).order_by("pk").first() or self.admin
+        orders = list(WorkOrder.objects.filter(status__in=("closed", "callback_done", "completed")).order_by("-pk")[:8])
+        for i, (category, severity, text, root_cause) in enumerate(self.COMPLAINTS):
+            if i >= len(orders):
+                break
+            complaint = complaint_create(
+                actor=quality,
+                data=ComplaintInput(
+                    description=text,
+                    category=category,
+                    severity=severity,
+                    order_id=orders[i * 2].pk if i * 2 < len(orders) else orders[i].pk,
+                ),
+            )
+            if root_cause:
+                complaint_assign(actor=quality, complaint_id=complaint.pk, assignee_id=quality.pk)
+                if root_cause == "charging_error":
+                    complaint_resolve(
+                        actor=quality,
+                        complaint_id=complaint.pk,
+                        resolution="核实为保修期内误收费，已全额退还并向客户致歉。",
+                        root_cause=root_cause,
+                    )
+        self.log(f"  complaints: {len(self.COMPLAINTS)}")
 
 
 def check_transitions(steps: list[tuple[str, str, str]]) -> None:

@@ -123,7 +123,12 @@ class WorkOrder(models.Model):
             return None
         unit = user.org_unit
         if unit.kind == OrgKind.REGION:
-            return Q(region=unit) | Q(outlet__parent=unit)
+            # The region's outlets as a subquery, not a join: the planner can then use the
+            # (region, status, …) and (outlet, status, …) indexes (decision 0019).
+            from anxin.accounts.models import OrgUnit
+
+            outlets = OrgUnit.objects.filter(parent=unit, kind=OrgKind.OUTLET).values("pk")
+            return Q(region=unit) | Q(outlet_id__in=outlets)
         if unit.kind == OrgKind.OUTLET:
             if user.role == Role.TECHNICIAN:
                 return Q(technician__user=user)

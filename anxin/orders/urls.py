@@ -5,6 +5,7 @@ from . import views, views_bulk, views_completion, views_list, views_sla, views_
 urlpatterns = [
     path("", views_list.order_list, name="order_list"),
     path("export/", views_list.order_export, name="order_export"),
+    path("tabs/", views_list.order_tab_counts, name="order_tab_counts"),
     path("bulk/", views_bulk.order_bulk, name="order_bulk"),
     path("new/", views.order_create_view, name="order_create"),
     path("jobs/", views.technician_jobs, name="technician_jobs"),

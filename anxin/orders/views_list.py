@@ -113,7 +113,6 @@ def order_list(request):
     page_obj.object_list = [_decorate_row(o, now) for o in page_obj.object_list]
     filtered = any(v not in (None, "") for k, v in filters.items() if k != "sort")
     tabs = queues.queues_for(request.user)
-    counts = queues.tab_counts(request.user, tabs, now=now)
     bulk_actions = bulk_actions_for(request.user)
     return render(
         request,
@@ -126,7 +125,10 @@ def order_list(request):
             "count_limit": queues.COUNT_LIMIT,
             "filtered": filtered,
             "queue": queue,
-            "tabs": [{"queue": t, "count": counts.get(t.key)} for t in tabs],
+            # The counts come with a second request right after the page (htmx, on load): the list
+            # shows at once, and a tab count never holds up the rows (decision 0019).
+            "tabs": [{"queue": t, "count": None} for t in tabs],
+            "counts_url": f"{reverse('order_tab_counts')}?queue={queue.key}",
             "bulk_actions": bulk_actions,
             "bulk_outlets": outlets if "reroute" in dict(bulk_actions) else [],
             "can_export": _can_export(request.user),
@@ -202,4 +204,18 @@ def order_export(request):
     activity_record(actor=request.user, action="orders.export", target="orders", detail={"format": fmt, "rows": count, "filters": logged})
     return table_response(
         header=_export_header(), rows=_export_rows(qs, timezone.now()), fmt=fmt, filename="work-orders", sheet_title=_("Work orders")
+    )
+
+
+@login_required
+@require_GET
+def order_tab_counts(request):
+    """The queue tabs with their bounded counts (loaded by the list page after it has rendered)."""
+    queue, _qs = queues.queue_orders(request.user, request.GET.get("queue", ""))
+    tabs = queues.queues_for(request.user)
+    counts = queues.tab_counts(request.user, tabs, now=timezone.now())
+    return render(
+        request,
+        "orders/partials/queue_tabs.html",
+        {"queue": queue, "tabs": [{"queue": t, "count": counts.get(t.key)} for t in tabs], "counts_url": ""},
     )

@@ -92,6 +92,17 @@ def test_every_status_is_present(seeded):
     assert statuses == set(OrderStatus.values)
 
 
+def test_deadlines_and_complaints_lie_where_a_user_expects_them(seeded):
+    from anxin.complaints.models import Complaint
+
+    now = timezone.now()
+    for order in WorkOrder.objects.exclude(accept_deadline=None):
+        assert order.accept_deadline > order.created_at
+        assert order.accepted_at is None or order.created_at <= order.accepted_at <= now
+    assert {c.status for c in Complaint.objects.all()} >= {"open", "resolved"}
+    assert all(c.order_id for c in Complaint.objects.all())
+
+
 def test_seeded_customers_are_the_planned_ones(seeded):
     plan = make_plan("tiny", SEED)
     assert sorted(Customer.objects.values_list("name", flat=True)) == sorted(c.name for c in plan.customers)

@@ -112,7 +112,11 @@ def test_page_shows_tabs_with_counts_and_the_queue(client, world):
     html = response.content.decode()
     assert numbers_on(response) == {routed.number}
     assert re.search(r'data-queue="to_accept"[^>]*aria-current="page"', html)
-    counts = dict(re.findall(r'data-queue="(\w+)"[^>]*>[^<]*<span class="badge[^"]*" data-queue-count>(\d+)', html))
+    assert "data-queue-count" not in html  # the counts follow in a second request, the rows do not wait
+    assert f'hx-get="{reverse("order_tab_counts")}?queue=to_accept"' in html
+    tabs = client.get(reverse("order_tab_counts"), {"queue": "to_accept"}).content.decode()
+    assert re.search(r'data-queue="to_accept"[^>]*aria-current="page"', tabs)
+    counts = dict(re.findall(r'data-queue="(\w+)"[^>]*>[^<]*<span class="badge[^"]*" data-queue-count>(\d+)', tabs))
     assert counts["to_accept"] == "1" and counts["to_assign"] == "1"
     assert numbers_on(client.get(reverse("order_list"), {"queue": "to_assign"})) == {accepted.number}
     # The bulk bar offers the outlet manager's action, with a checkbox per row.
