@@ -42,6 +42,9 @@ def sla_filter(qs, sla: str, now: datetime):
         qs = qs.filter(visit_deadline__lt=now)
     else:
         qs = qs.filter(visit_deadline__gte=now)
+    if sla == AT_RISK:
+        # The stored moment the clock turns at risk (rows planned before it existed: the exact rule decides).
+        qs = qs.filter(Q(visit_risk_at__lte=now) | Q(visit_risk_at__isnull=True))
     return qs.filter(sla_state=sla)
 
 

@@ -67,6 +67,13 @@ def test_sla_queues_follow_the_visit_deadline(world):
     # The filters bar's SLA filter on the "all" queue gives the same sets.
     assert keys(world.hq_manager, "all", sla="on_track", now=now) == {on_track.pk}
     assert keys(world.hq_manager, "all", sla="breached", now=now) == {breached.pk}
+    # A row planned before the stored risk moment existed is judged by the span rule.
+    legacy = world.order()
+    WorkOrder.objects.filter(pk=legacy.pk).update(
+        created_at=now - timedelta(hours=40), visit_deadline=now + timedelta(hours=8), visit_risk_at=None
+    )
+    assert keys(world.hq_manager, "at_risk", now=now) == {at_risk.pk, legacy.pk}
+    assert legacy.pk not in keys(world.hq_manager, "all", sla="on_track", now=now)
 
 
 def test_agent_callback_and_hq_queues(world):
