@@ -10,6 +10,7 @@ from anxin.customers.selectors import contact_visible, contact_visible_ids, mask
 from anxin.feedback.services import callback_record
 from anxin.orders.api_completion import router as completion_router
 from anxin.orders.models import WorkOrder
+from anxin.orders.queues import bounded_count
 from anxin.orders.selectors import order_list
 from anxin.orders.services import LineInput, OrderInput, order_create, order_transition
 from anxin.orders.transitions import available_actions
@@ -127,7 +128,10 @@ class CallbackIn(Schema):
 
 
 class OrderPage(Schema):
+    # Exact up to 1,000 matching orders; beyond that ``count`` is 1000 and ``more`` is true (an exact
+    # COUNT over a million orders costs more than the page itself; decision 0020).
     count: int
+    more: bool = False
     results: list[OrderOut]
 
 
@@ -213,7 +217,8 @@ def list_orders(request, status: str = "", order_type: str = "", q: str = "", pa
     start = max(page - 1, 0) * size
     orders = list(qs[start : start + size])
     visible = contact_visible_ids(user=request.auth, customer_ids=[o.customer_id for o in orders])
-    return OrderPage(count=qs.count(), results=[order_out(o, request.auth, full=o.customer_id in visible) for o in orders])
+    count, more = bounded_count(qs)
+    return OrderPage(count=count, more=more, results=[order_out(o, request.auth, full=o.customer_id in visible) for o in orders])
 
 
 @router.get("/{order_id}", response=OrderDetailOut)

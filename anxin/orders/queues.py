@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import F, Q
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -31,34 +30,16 @@ S = OrderStatus
 
 
 def sla_filter(qs, sla: str, now: datetime):
-    """Narrow ``qs`` (from ``order_list``, annotated with ``sla_state``) to one SLA state.
-
-    The exact rule stays the selector's ``sla_state``; the extra conditions on the visit deadline are
-    implied by it and let the database walk the deadline indexes instead of scanning every row."""
+    """Narrow ``qs`` (from ``order_list``) to one visit-clock state: the selector's rule, which compares
+    the running deadline with *now* and so walks the partial index of running clocks."""
     if sla not in (ON_TRACK, AT_RISK, BREACHED):
         return qs
-    qs = qs.filter(status__in=OPEN_STATUSES, checked_in_at__isnull=True)
-    if sla == BREACHED:
-        qs = qs.filter(visit_deadline__lt=now)
-    else:
-        qs = qs.filter(visit_deadline__gte=now)
-    if sla == AT_RISK:
-        # The stored moment the clock turns at risk (rows planned before it existed: the exact rule decides).
-        qs = qs.filter(Q(visit_risk_at__lte=now) | Q(visit_risk_at__isnull=True))
-    return qs.filter(sla_state=sla)
+    return qs.filter(selectors.visit_state_q(sla, now))
 
 
-def by_deadline(qs, sla: str = BREACHED):
-    """Nearest visit deadline first (the urgency order when every row has the same SLA state).
-
-    Sorted on ``COALESCE(visit_deadline, created_at)`` (the same order: an SLA-filtered row always
-    has a deadline) so that SQLite does not walk the single-column deadline index through every
-    closed order to avoid a sort: the (status, visit_deadline) indexes find the few open rows."""
-    if sla in (ON_TRACK, AT_RISK):
-        # Deadlines still ahead: walking the deadline index up from now meets only recent orders,
-        # and the first page is found without sorting every running order of the scope.
-        return qs.order_by("visit_deadline", "-created_at", "-id")
-    return qs.order_by(Coalesce("visit_deadline", "created_at").asc(), "-created_at", "-id")
+def by_deadline(qs):
+    """Nearest visit deadline first: inside one SLA state this is the urgency order itself."""
+    return _urgency(qs)
 
 
 def _statuses(*statuses):
@@ -66,7 +47,7 @@ def _statuses(*statuses):
 
 
 def _sla(state):
-    return lambda qs, user, now: by_deadline(sla_filter(qs, state, now), state)
+    return lambda qs, user, now: by_deadline(sla_filter(qs, state, now))
 
 
 def _my_jobs(qs, user, now):
@@ -166,10 +147,29 @@ def queue_orders(user, key: str, *, now: datetime | None = None, **filters):
     qs = indexed_scope(selectors.order_list(user=user, now=now, **filters), user)
     qs = queue.apply(qs, user, now)
     if sla:
-        qs = by_deadline(sla_filter(qs, sla, now), sla)
+        qs = by_deadline(sla_filter(qs, sla, now))
     if sort and selectors.order_sorting(sort):
         qs = qs.order_by(*selectors.order_sorting(sort))
     return queue, qs
+
+
+def urgency_page_ids(qs, bottom: int, top: int) -> list[int] | None:
+    """The ids of rows ``bottom``…``top`` of ``qs`` when it is in the urgency order, else ``None``.
+
+    The urgency order is two runs: running visit clocks by deadline, then the other orders newest
+    first. Each run is read on its own, with an ORDER BY an index serves (the partial index on
+    running clocks; the creation date), so the first page of a million orders sorts nothing
+    (decision 0020). The rows are those the single ORDER BY gives."""
+    if tuple(qs.query.order_by) != selectors.URGENCY:
+        return None
+    running = qs.filter(open_visit_deadline__isnull=False).order_by("open_visit_deadline", "-created_at", "-id")
+    ids = list(running.values_list("pk", flat=True)[bottom:top])
+    if len(ids) == top - bottom:
+        return ids
+    n_running = bottom + len(ids) if ids else running.order_by().count()
+    rest = qs.filter(open_visit_deadline__isnull=True).order_by("-created_at", "-id")
+    start = max(0, bottom - n_running)
+    return ids + list(rest.values_list("pk", flat=True)[start : start + (top - bottom - len(ids))])
 
 
 def bounded_count(qs, limit: int | None = None) -> tuple[int, bool]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Case, CharField, DurationField, ExpressionWrapper, F, IntegerField, Q, Value, When
+from django.db.models import Case, CharField, DurationField, ExpressionWrapper, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import pgettext
 
@@ -16,6 +16,8 @@ SLA_STATES = (ON_TRACK, AT_RISK, BREACHED)
 # "At risk" when this share of the promised time or less is left (25 %; stored as visit_risk_at).
 AT_RISK_SHARE = 4  # remaining × 4 ≤ whole span  ⇔  remaining ≤ 25 % of the span
 
+URGENCY = (F("open_visit_deadline").asc(nulls_last=True), "-created_at", "-id")
+
 # Sort keys of the queue → ORDER BY (the key is what the page puts into ``?sort=``).
 ORDER_SORTS: dict[str, tuple] = {
     "number": (F("number").asc(nulls_last=True), "id"),
@@ -27,8 +29,10 @@ ORDER_SORTS: dict[str, tuple] = {
     "technician": (F("technician__name").asc(nulls_last=True), "id"),
     "appointment": (F("appointment_start").asc(nulls_last=True), "id"),
     "created": ("created_at", "id"),
-    # The default of the queue: breached first, then at risk, then the nearest deadline.
-    "urgency": ("sla_rank", F("visit_deadline").asc(nulls_last=True), "-created_at", "-id"),
+    # The default of the queue: running visit clocks first, the nearest deadline first (so the most
+    # overdue lead, then those about to be missed), then every other order newest first. Sorted on the
+    # generated ``open_visit_deadline``, which its partial indexes serve (decision 0020).
+    "urgency": URGENCY,
 }
 
 
@@ -77,7 +81,9 @@ def sla_state(order: WorkOrder, now: datetime | None = None) -> str:
 
 
 def _visit_running_q() -> Q:
-    return Q(status__in=OPEN_STATUSES, checked_in_at__isnull=True, visit_deadline__isnull=False)
+    # ``open_visit_deadline`` is the visit deadline while the clock runs (open, nobody checked in), else
+    # NULL: the database keeps it (a generated column), the same rule as ``visit_clock_running``.
+    return Q(open_visit_deadline__isnull=False)
 
 
 def _span_alias(qs, now: datetime, *, deadline: str, start: str):
@@ -91,18 +97,17 @@ def _span_alias(qs, now: datetime, *, deadline: str, start: str):
 
 
 def visit_state_q(state: str, now: datetime) -> Q:
-    """The visit clock's state as plain column comparisons (index-friendly: status, checked_in_at,
-    visit_deadline, visit_risk_at). Rows planned before visit_risk_at existed use the span rule,
-    which needs the ``_visit_deadline_*`` aliases of ``with_sla``."""
-    running = _visit_running_q()
+    """The visit clock's state as plain comparisons of the running deadline with *now*, which the
+    partial indexes on running clocks serve. Rows planned before visit_risk_at existed use the span
+    rule, which needs the ``_visit_deadline_*`` aliases of ``with_sla``."""
     if state == BREACHED:
-        return running & Q(visit_deadline__lt=now)
+        return Q(open_visit_deadline__lt=now)
     risky = Q(visit_risk_at__lte=now) | Q(visit_risk_at__isnull=True, _visit_deadline_left4__lte=F("_visit_deadline_span"))
     if state == AT_RISK:
-        return running & Q(visit_deadline__gte=now) & risky
+        return Q(open_visit_deadline__gte=now) & risky
     if state == ON_TRACK:
         calm = Q(visit_risk_at__gt=now) | Q(visit_risk_at__isnull=True, _visit_deadline_left4__gt=F("_visit_deadline_span"))
-        return running & Q(visit_deadline__gte=now) & calm
+        return Q(open_visit_deadline__gte=now) & calm
     return Q(pk__in=[])
 
 
@@ -127,26 +132,16 @@ def sla_aliases(qs, now: datetime):
 
 
 def with_sla(qs, now: datetime | None = None):
-    """Annotate ``sla_state`` ("", on_track, at_risk, breached) and ``sla_rank`` (0 = most urgent)."""
+    """Annotate ``sla_state``: "", on_track, at_risk or breached (the visit clock at ``now``)."""
     now = now or timezone.now()
     qs = sla_aliases(qs, now)
-    breached = visit_state_q(BREACHED, now)
-    at_risk = visit_state_q(AT_RISK, now)
-    running = _visit_running_q()
     return qs.annotate(
         sla_state=Case(
-            When(breached, then=Value(BREACHED)),
-            When(at_risk, then=Value(AT_RISK)),
-            When(running, then=Value(ON_TRACK)),
+            When(visit_state_q(BREACHED, now), then=Value(BREACHED)),
+            When(visit_state_q(AT_RISK, now), then=Value(AT_RISK)),
+            When(_visit_running_q(), then=Value(ON_TRACK)),
             default=Value(""),
             output_field=CharField(),
-        ),
-        sla_rank=Case(
-            When(breached, then=Value(0)),
-            When(at_risk, then=Value(1)),
-            When(running, then=Value(2)),
-            default=Value(3),
-            output_field=IntegerField(),
         ),
     )
 
@@ -345,10 +340,6 @@ def order_list(
     if q:
         qs = qs.filter(Q(number__icontains=q) | Q(customer__name__contains=q))
     ordering = order_sorting(sort) if sort else None
-    if ordering and sla in SLA_STATES and sort.lstrip("-") == "urgency":
-        # One SLA state: the rank is the same on every row, so drop it and let the
-        # visit_deadline index give the order (same result, no sort of the whole set).
-        ordering = tuple(term for term in ordering if term not in ("sla_rank", "-sla_rank"))
     if ordering:
         qs = qs.order_by(*ordering)
     return qs

@@ -78,7 +78,9 @@ class BoundedPaginator(Paginator):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count) if bottom + self.per_page + self.orphans >= self.count else bottom + self.per_page
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        ids = queues.urgency_page_ids(self.object_list, bottom, top)
+        if ids is None:
+            ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
         rows = {o.pk: o for o in self.object_list.filter(pk__in=ids)} if ids else {}
         return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 

@@ -112,13 +112,26 @@ def test_list_filters_and_pages(world):
     order_transition(order_id=second.pk, action="accept", actor=world.dispatcher)
     client = api(world.dispatcher)
     page = client.get("/orders").json()
-    assert page["count"] == 2
+    assert page["count"] == 2 and page["more"] is False
     assert [o["number"] for o in page["results"]] == [second.number, first.number]  # newest first
     assert [o["id"] for o in client.get("/orders", status="accepted").json()["results"]] == [second.pk]
     assert [o["id"] for o in client.get("/orders", q="李娜").json()["results"]] == [second.pk]
     assert [o["id"] for o in client.get("/orders", q=first.number).json()["results"]] == [first.pk]
     assert len(client.get("/orders", page_size=1, page=2).json()["results"]) == 1
     assert page["results"][0]["actions"] == ["reject", "assign", "resolve_by_phone"]
+
+
+def test_list_count_is_bounded_like_the_page(world, monkeypatch):
+    from anxin.orders import queues
+
+    for i in range(3):
+        world.order(customer=world.customer(name=f"客户{i}", phone=f"1370000222{i}"))
+    monkeypatch.setattr(queues, "COUNT_LIMIT", 2)
+    page = api(world.dispatcher).get("/orders", page_size=1).json()
+    assert (page["count"], page["more"], len(page["results"])) == (2, True, 1)
+    monkeypatch.setattr(queues, "COUNT_LIMIT", 3)
+    page = api(world.dispatcher).get("/orders").json()
+    assert (page["count"], page["more"], len(page["results"])) == (3, False, 3)
 
 
 @pytest.mark.parametrize("persona", ["agent", "dispatcher", "technician"])
