@@ -223,3 +223,4 @@ ANXIN_REPEAT_REPAIR_DAYS = env_int("ANXIN_REPEAT_REPAIR_DAYS", 30)  # a repair w
 ANXIN_CALLBACK_DEADLINE_HOURS = env_int("ANXIN_CALLBACK_DEADLINE_HOURS", 72)  # callback within N h of completion
 ANXIN_GUIDANCE_CALLBACK_MINUTES = env_int("ANXIN_GUIDANCE_CALLBACK_MINUTES", 30)  # confirm phone guidance after N min
 ANXIN_EXPORT_MAX_ROWS = env_int("ANXIN_EXPORT_MAX_ROWS", 20000)  # largest CSV / Excel export
+ANXIN_IDEMPOTENCY_KEEP_HOURS = env_int("ANXIN_IDEMPOTENCY_KEEP_HOURS", 24)  # an Idempotency-Key replays for at least N h

@@ -16,7 +16,8 @@ class IdempotencyRecord(models.Model):
     status_code = models.PositiveSmallIntegerField(null=True)
     content_type = models.CharField(max_length=100, blank=True)
     body = models.BinaryField(default=b"")
-    created_at = models.DateTimeField(auto_now_add=True)
+    # Indexed for the hourly purge (core.jobs): records are kept ANXIN_IDEMPOTENCY_KEEP_HOURS.
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("idempotency record")

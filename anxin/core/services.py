@@ -1,8 +1,13 @@
-"""Shared writes: the activity log for events that change no model row."""
+"""Shared writes: the activity log for events that change no model row; the Idempotency-Key purge."""
 
 from __future__ import annotations
 
-from django.db import models
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from anxin.core.models import ActivityLog
 
@@ -27,3 +32,24 @@ def activity_record(*, actor, action: str, target: str | models.Model = "", deta
         target=_target_label(target),
         detail=detail or {},
     )
+
+
+def idempotency_records_purge(*, now: datetime | None = None, batch: int = 5000) -> int:
+    """Delete the Idempotency-Key records past their keeping time; how many went.
+
+    Answered records are kept ``ANXIN_IDEMPOTENCY_KEEP_HOURS`` (a retry within that time replays the
+    answer); a claim never answered is dropped once its request must have died. Deleted in batches,
+    each its own short transaction, so the purge never holds a long lock over the API's writes."""
+    from anxin.core.middleware import ABANDONED_AFTER
+    from anxin.core.models import IdempotencyRecord
+
+    now = now or timezone.now()
+    expired = Q(created_at__lt=now - timedelta(hours=int(settings.ANXIN_IDEMPOTENCY_KEEP_HOURS)))
+    expired |= Q(status_code__isnull=True, created_at__lt=now - ABANDONED_AFTER)
+    total = 0
+    while True:
+        ids = list(IdempotencyRecord.objects.filter(expired).order_by("created_at").values_list("pk", flat=True)[:batch])
+        if not ids:
+            return total
+        with transaction.atomic():
+            total += IdempotencyRecord.objects.filter(pk__in=ids).delete()[0]

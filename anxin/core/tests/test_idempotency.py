@@ -152,3 +152,34 @@ def test_keys_are_ignored_outside_the_api_and_for_anonymous_callers(world):
     response = Client().post("/api/v1/customers", NEW_CUSTOMER, content_type="application/json", headers={"Idempotency-Key": "anon"})
     assert_error(response, 401, "unauthenticated")
     assert not IdempotencyRecord.objects.exists()
+
+
+def test_purge_drops_records_past_their_keeping_time_and_dead_claims(world, settings):
+    from anxin.core import periodic
+    from anxin.core.services import idempotency_records_purge
+
+    settings.ANXIN_IDEMPOTENCY_KEEP_HOURS = 24
+    now = timezone.now()
+    ages = {
+        "fresh": timedelta(hours=23),
+        "old": timedelta(hours=25),
+        "claim-live": timedelta(minutes=5),
+        "claim-dead": timedelta(minutes=11),
+    }
+    for key, age in ages.items():
+        record = IdempotencyRecord.objects.create(
+            user=world.agent, key=key, route="/api/v1/customers", request_hash="x", status_code=None if key.startswith("claim") else 201
+        )
+        IdempotencyRecord.objects.filter(pk=record.pk).update(created_at=now - age)
+    assert idempotency_records_purge(now=now, batch=1) == 2
+    assert set(IdempotencyRecord.objects.values_list("key", flat=True)) == {"fresh", "claim-live"}
+    # A purged key is a new request again: it creates a second customer.
+    client = api(world.agent)
+    assert client.post("/customers", NEW_CUSTOMER, key="k-purge").status_code == 201
+    IdempotencyRecord.objects.filter(key="k-purge").update(created_at=now - timedelta(hours=30))
+    assert "core.purge_idempotency_records" in [job.name for job in periodic.load_jobs()]
+    assert periodic.run_job(periodic.get_job("core.purge_idempotency_records"), force=True)
+    assert not IdempotencyRecord.objects.filter(key="k-purge").exists()
+    second = client.post("/customers", NEW_CUSTOMER, key="k-purge")
+    assert second.status_code == 201 and "Idempotent-Replayed" not in second
+    assert Customer.objects.filter(name="吴敏").count() == 2
