@@ -12,7 +12,10 @@ the well-trodden one.
 
 Run (needs fontTools, installed with fpdf2):
 
-    .venv/bin/python scripts/make_font_subset.py [/path/to/NotoSansCJK-Regular.ttc]
+    .venv/bin/python scripts/make_font_subset.py [/path/to/NotoSansCJK-Regular.ttc] [--only=base|ext]
+
+It writes the GB2312 subset and the supplement of every other hanzi of the face
+(``NotoSansSC-SlipExt.ttf``), which the slip loads as a fallback only for a text that needs it.
 
 Debian ships the source font in the fonts-noto-cjk package.
 """
@@ -31,6 +34,7 @@ SOURCE = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 # Face "Noto Sans CJK SC" in the collection (simplified-Chinese glyph shapes).
 FACE_NAME = "Noto Sans CJK SC"
 OUT = Path(__file__).resolve().parent.parent / "anxin/web/static/anxin/fonts/NotoSansSC-Slip.ttf"
+OUT_EXT = OUT.with_name("NotoSansSC-SlipExt.ttf")
 
 EXTRA = "·—–‘’“”…、。〈〉《》「」『』【】〔〕〖〗〜！＂＃％＆＇（）＊＋，－．／：；＜＝＞？＠［＼］＾＿｀｛｜｝～￥×÷≤≥±°℃№→←↑↓☐☑✓✗■□●○◆◇★☆"
 
@@ -91,10 +95,17 @@ def cff_to_truetype(font: TTFont, max_err: float = 1.0) -> None:
     font.sfntVersion = "\x00\x01\x00\x00"
 
 
-def main(source: str = SOURCE) -> None:
-    collection = TTCollection(source)
-    font = next(f for f in collection.fonts if f["name"].getDebugName(1) == FACE_NAME)
-    text = gb2312_characters() | {chr(c) for c in (*range(0x20, 0x7F), *range(0xA0, 0x100))} | set(EXTRA)
+def base_characters() -> set[str]:
+    return gb2312_characters() | {chr(c) for c in (*range(0x20, 0x7F), *range(0xA0, 0x100))} | set(EXTRA)
+
+
+# The supplement: every other hanzi the face draws (CJK Unified Ideographs, Extension A, the
+# compatibility ideographs; not the Extension B+ planes, 2,365 more glyphs of the face), for names such as 喆, 堃, 䶮 — loaded by
+# the slip only when a text needs it.
+EXT_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+
+
+def build(font: TTFont, text: set[str], out: Path) -> None:
     options = subset.Options()
     options.layout_features = []  # the slip needs plain glyphs only; drop OpenType layout tables
     options.name_IDs = ["*"]  # keep copyright / licence names (OFL requires the notice)
@@ -105,10 +116,29 @@ def main(source: str = SOURCE) -> None:
     subsetter.populate(text="".join(sorted(text)))
     subsetter.subset(font)
     cff_to_truetype(font)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    font.save(OUT)
-    print(f"{OUT}: {OUT.stat().st_size:,} bytes, {len(text):,} characters")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    font.save(out)
+    print(f"{out}: {out.stat().st_size:,} bytes, {len(text):,} characters")
+
+
+def load_face(source: str) -> TTFont:
+    collection = TTCollection(source)
+    return next(f for f in collection.fonts if f["name"].getDebugName(1) == FACE_NAME)
+
+
+def main(source: str = SOURCE, which: str = "both") -> None:
+    base = base_characters()
+    if which in ("both", "base"):
+        build(load_face(source), base, OUT)
+    if which in ("both", "ext"):
+        face = load_face(source)
+        mapped = face.getBestCmap()
+        ext = {chr(c) for lo, hi in EXT_RANGES for c in range(lo, hi + 1) if c in mapped} - base
+        build(face, ext, OUT_EXT)
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:2])
+    args = sys.argv[1:]
+    which = next((a.removeprefix("--only=") for a in args if a.startswith("--only=")), "both")
+    paths = [a for a in args if not a.startswith("--")]
+    main(*(paths[:1] or [SOURCE]), which=which)

@@ -2,8 +2,9 @@
 and the customer card (the 1+5 services and the supervision hotline).
 
 fpdf2 draws the page; the Chinese font is a GB2312 subset of Noto Sans CJK SC vendored under
-``web/static/anxin/fonts`` (built by ``scripts/make_font_subset.py``, OFL) and embedded — again
-subset to the glyphs used — in every PDF, so the text is real, extractable text. The QR code is
+``web/static/anxin/fonts`` (built by ``scripts/make_font_subset.py``, OFL), with a supplement of
+every other hanzi of the face for rare name characters, and embedded — again subset to the glyphs
+used — in every PDF, so the text is real, extractable text. The QR code is
 drawn as vector squares from segno's matrix (no image library, sharp at any printer resolution).
 See docs/decisions/0018-pdf-slip.md.
 """
@@ -30,6 +31,9 @@ from anxin.orders.models import CompletionReport, WorkOrder
 
 FONT_PATH = Path(__file__).resolve().parent.parent / "web" / "static" / "anxin" / "fonts" / "NotoSansSC-Slip.ttf"
 FONT = "noto-sc"
+# Every other hanzi of the face (喆, 堃, 䶮…): 7 MB, added as a fallback only for a slip that needs it.
+FONT_EXT_PATH = FONT_PATH.with_name("NotoSansSC-SlipExt.ttf")
+FONT_EXT = "noto-sc-ext"
 BRAND = "安心"  # the brand, printed as is in every language (like the logo in web/base.html)
 DEFAULT_SUPERVISION_HOTLINE = "400-000-0000"
 
@@ -101,6 +105,17 @@ class _SlipPDF(FPDF):
         self.set_auto_page_break(True, margin=layout.margin + 4)
         self.add_font(FONT, "", str(FONT_PATH))
         self.set_font(FONT, size=layout.base)
+        self._base_cmap = self.fonts[FONT].cmap
+        self._ext_added = False
+
+    def normalize_text(self, text: str) -> str:
+        # fpdf2 passes every text it measures or draws through here: the first character the base
+        # font lacks brings in the supplement as a fallback font (decision 0018).
+        if not self._ext_added and any(ord(ch) not in self._base_cmap for ch in text if ord(ch) >= 0x3400):
+            self._ext_added = True
+            self.add_font(FONT_EXT, "", str(FONT_EXT_PATH))
+            self.set_fallback_fonts([FONT_EXT])
+        return super().normalize_text(text)
 
     def footer(self) -> None:
         self.set_y(-(self.layout.margin + 2))

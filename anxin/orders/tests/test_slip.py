@@ -113,3 +113,32 @@ def test_unknown_size_falls_back_to_a4_and_render_refuses_it(client, world):
     assert round(float(reader.pages[0].mediabox.width) / MM) == 210
     with pytest.raises(ValueError):
         render_slip(order, size="B5", user=world.agent)
+
+
+def test_rare_name_characters_outside_gb2312_print_from_the_supplement_font(world):
+    from anxin.orders import slip as slip_module
+
+    for name in ("王喆", "李堃", "龚䶮"):
+        with pytest.raises(UnicodeEncodeError):
+            name.encode("gb2312")  # not in the base font's character set
+    order = world.order(customer=world.customer(name="王喆", phone="13812340001", address="浙江省杭州市西湖区堃园路9号"))
+    reader, text = pdf_text(render_slip(order, size="A4", user=world.agent, order_url="https://anxin.example/orders/1/"))
+    assert "王喆" in text and "堃园路9号" in text
+    # The supplement is embedded as a second font: the glyphs are drawn, not blanks.
+    assert len(reader.pages[0]["/Resources"]["/Font"]) == 2
+
+    # A slip whose text is all GB2312 does not load (nor embed) the 7 MB supplement.
+    pdf = slip_module._SlipPDF(slip_module._Layout("A4"), "")
+    pdf.add_page()
+    pdf.cell(text="张伟 1+5 服务")
+    assert slip_module.FONT_EXT not in pdf.fonts
+    pdf.cell(text="龚䶮")
+    assert slip_module.FONT_EXT in pdf.fonts
+    assert ord("䶮") in pdf.fonts[slip_module.FONT_EXT].cmap
+    _, text = pdf_text(bytes(pdf.output()))
+    assert "龚䶮" in text
+
+
+def test_a_plain_slip_embeds_only_the_base_font(world):
+    reader, _ = pdf_text(render_slip(world.order(), size="A5", user=world.agent, order_url="https://anxin.example/orders/1/"))
+    assert len(reader.pages[0]["/Resources"]["/Font"]) == 1
