@@ -3,15 +3,21 @@
 The type is decided by the file's first bytes (never by its name or the browser's claim) and the
 size is checked against the limit of that type; a refused file names the limit. Files go through
 ``default_storage`` under ``MEDIA_ROOT`` and are served only by ``views_completion.attachment_download``,
-which checks that the order is visible to the user.
+which checks that the order is visible to the user. A file stored inside a write that then fails
+is deleted again (``files_removed_on_error``): the rolled-back row leaves no file behind.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -28,6 +34,34 @@ IMAGE_TYPES = (JPEG, PNG, WEBP)
 EXTENSIONS = {JPEG: "jpg", PNG: "png", WEBP: "webp", PDF: "pdf"}
 # No new files on an order that is finished for good.
 FROZEN_STATUSES = (OrderStatus.CLOSED, OrderStatus.CANCELLED)
+
+logger = logging.getLogger(__name__)
+# The names stored inside the current ``files_removed_on_error`` block (None outside one).
+_stored_in_block: ContextVar[list[str] | None] = ContextVar("anxin_stored_files", default=None)
+
+
+@contextmanager
+def files_removed_on_error() -> Iterator[None]:
+    """Delete the files ``attachment_store`` saved inside the block if the block raises.
+
+    Put it around the write's ``transaction.atomic()``: when the transaction rolls back, the rows
+    that named the files are gone, so the files go too. A nested block joins the outer one."""
+    if _stored_in_block.get() is not None:
+        yield
+        return
+    names: list[str] = []
+    token = _stored_in_block.set(names)
+    try:
+        yield
+    except BaseException:
+        for name in names:
+            try:
+                default_storage.delete(name)
+            except OSError:  # the storage itself failed: say so, keep the original error
+                logger.warning("could not delete %s after a rolled-back write", name)
+        raise
+    finally:
+        _stored_in_block.reset(token)
 
 
 def sniff_content_type(head: bytes) -> str | None:
@@ -93,6 +127,9 @@ def attachment_store(*, actor, order: WorkOrder, file, kind: str, content_type: 
     file.seek(0)
     # A random stored name: the customer's file name is kept only as a label.
     attachment.file.save(f"{uuid.uuid4().hex}.{EXTENSIONS[content_type]}", file, save=False)
+    stored = _stored_in_block.get()
+    if stored is not None:
+        stored.append(attachment.file.name)
     attachment.save()
     return attachment
 
@@ -105,7 +142,7 @@ def attachment_add(actor, order: WorkOrder, file, kind: str = AttachmentKind.PHO
     errors: dict[str, str] = {}
     if kind not in AttachmentKind.values:
         errors["kind"] = _("Unknown attachment kind.")
-    with transaction.atomic():
+    with files_removed_on_error(), transaction.atomic():
         visible = WorkOrder.objects.visible_to(actor).filter(pk=order.pk).first() if actor is not None else order
         if visible is None:
             raise NotFound(_("Work order not found."))

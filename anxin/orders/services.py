@@ -19,6 +19,7 @@ from anxin.core.events import publish
 from anxin.customers.models import Appliance, Customer
 from anxin.network.models import Technician
 from anxin.orders import sla
+from anxin.orders.attachments import files_removed_on_error
 from anxin.orders.choices import ApprovalDecision, Channel, HazardType, OrderStatus, OrderType, Priority, ReturnKind, Satisfaction
 from anxin.orders.completion import apply_completion
 from anxin.orders.eligibility import appliance_eligibility, earlier_repair
@@ -437,7 +438,8 @@ def order_transition(
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise ValidationFailed(fields={"action": _("Unknown action.")})
-    with transaction.atomic():
+    # The completion report stores files (signature, photos): a rolled-back step deletes them again.
+    with files_removed_on_error(), transaction.atomic():
         base = WorkOrder.objects.all() if actor is None else WorkOrder.objects.visible_to(actor)
         order = base.select_for_update(of=("self",)).filter(pk=order_id).first()
         if order is None:

@@ -568,3 +568,30 @@ def test_summary_partial_shows_the_report(world, catalog):
     assert reverse("order_attachment", args=[summary["report"].signature.pk]) in html
     assert render_to_string("orders/partials/completion_summary.html", {"completion": None}).strip() == ""
     assert completion_summary(world.order()) is None
+
+
+def stored_files(settings) -> list[str]:
+    root = settings.MEDIA_ROOT
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def test_a_completion_rolled_back_after_its_files_were_stored_leaves_no_file(world, settings, monkeypatch):
+    from anxin.orders import services
+
+    order = to_site(world, world.order())
+    data = {**minimal_report(order), "photos": [SimpleUploadedFile("现场.png", TINY_PNG, content_type="image/png")]}
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the write failed after the files were stored")
+
+    monkeypatch.setattr(services, "publish", fail)  # runs after apply_completion stored signature + photo
+    with pytest.raises(RuntimeError):
+        complete(world, order, data)
+    assert not Attachment.objects.filter(order=order).exists()
+    assert stored_files(settings) == []
+    monkeypatch.undo()
+
+    data["photos"][0].seek(0)
+    complete(world, order, data)
+    kept = sorted(Attachment.objects.filter(order=order).values_list("file", flat=True))
+    assert len(kept) == 2 and stored_files(settings) == kept  # the signature and the photo
