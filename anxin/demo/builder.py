@@ -911,10 +911,12 @@ class Builder:
             o.created_at = m(o.created_at)
             o.updated_at = m(o.updated_at)
             o.checked_in_at, o.completed_at, o.closed_at = m(o.checked_in_at), m(o.completed_at), m(o.closed_at)
+            if o.onsite_deadline and o.checked_in_at and o.onsite_minutes:
+                o.onsite_deadline = o.checked_in_at + timedelta(minutes=o.onsite_minutes)
             o.appointment_start, o.appointment_end = t.appointment if t.appointment else (None, None)
             o.number = numbers[o.pk] = f"WO{_local(o.created_at):%Y%m%d}{o.pk:07d}"
         time_fields = ["created_at", "updated_at", "checked_in_at", "completed_at", "closed_at", "appointment_start", "appointment_end"]
-        deadlines = ["visit_deadline", "visit_risk_at", "accept_deadline", "callback_deadline", "accepted_at"]
+        deadlines = ["visit_deadline", "visit_risk_at", "accept_deadline", "onsite_deadline", "callback_deadline", "accepted_at"]
         update_rows(WorkOrder, orders, [*time_fields, *deadlines, "number"])
         by_pk = {o.pk: o for o in orders}
 
@@ -926,6 +928,7 @@ class Builder:
             h.number = numbers[h.id] if h.number else None
             h.visit_deadline = o.visit_deadline
             h.visit_risk_at, h.accept_deadline, h.callback_deadline = o.visit_risk_at, o.accept_deadline, o.callback_deadline
+            h.onsite_deadline = o.onsite_deadline
             h.accepted_at = remap[h.id](h.accepted_at)
             h.appointment_start, h.appointment_end = o.appointment_start, o.appointment_end
             h.checked_in_at = remap[h.id](h.checked_in_at)

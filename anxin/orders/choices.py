@@ -146,4 +146,5 @@ class AttachmentKind(models.TextChoices):
 class SlaClock(models.TextChoices):
     ACCEPT = "accept", _("Accept")
     VISIT = "visit", _("Visit")
+    ONSITE = "onsite", _("On site")
     CALLBACK = "callback", _("Callback")

@@ -45,9 +45,18 @@ BODY = gettext_noop("Deadline %(deadline)s · customer %(customer)s · escalatio
 CLOCK_NAMES = {
     SlaClock.ACCEPT: gettext_noop("acceptance"),
     SlaClock.VISIT: gettext_noop("visit"),
+    SlaClock.ONSITE: gettext_noop("on-site"),
     SlaClock.CALLBACK: gettext_noop("callback"),
 }
-DEADLINE_FIELD = {SlaClock.ACCEPT: "accept_deadline", SlaClock.VISIT: "visit_deadline", SlaClock.CALLBACK: "callback_deadline"}
+DEADLINE_FIELD = {
+    SlaClock.ACCEPT: "accept_deadline",
+    SlaClock.VISIT: "visit_deadline",
+    SlaClock.ONSITE: "onsite_deadline",
+    SlaClock.CALLBACK: "callback_deadline",
+}
+# Each clock runs from a start to its deadline; at risk when a quarter of that span or less is left.
+CLOCK_SPANS = {SlaClock.ACCEPT: ("created_at", "accept_deadline", Q(status=OrderStatus.ROUTED, accepted_at__isnull=True))}
+CLOCK_SPANS[SlaClock.ONSITE] = ("checked_in_at", "onsite_deadline", Q(status=OrderStatus.ON_SITE))
 
 
 def _candidates(clock: str, state: str, now: datetime):
@@ -57,17 +66,16 @@ def _candidates(clock: str, state: str, now: datetime):
         qs = qs.filter(selectors.visit_state_q(state, now))
     elif clock == SlaClock.CALLBACK:
         qs = qs.filter(selectors.callback_state_q(state, now))
-    else:  # accept: routed, not accepted yet
-        running = Q(status=OrderStatus.ROUTED, accepted_at__isnull=True, accept_deadline__isnull=False)
+    else:  # accept (routed, not accepted yet) and on-site (checked in, not done yet)
+        start, deadline, running = CLOCK_SPANS[clock]
+        running &= Q(**{f"{deadline}__isnull": False})
         if state == selectors.BREACHED:
-            qs = qs.filter(running & Q(accept_deadline__lt=now))
+            qs = qs.filter(running & Q(**{f"{deadline}__lt": now}))
         else:
             qs = qs.alias(
-                _accept_left4=ExpressionWrapper(
-                    (F("accept_deadline") - Value(now)) * selectors.AT_RISK_SHARE, output_field=DurationField()
-                ),
-                _accept_span=ExpressionWrapper(F("accept_deadline") - F("created_at"), output_field=DurationField()),
-            ).filter(running & Q(accept_deadline__gte=now, _accept_left4__lte=F("_accept_span")))
+                _left4=ExpressionWrapper((F(deadline) - Value(now)) * selectors.AT_RISK_SHARE, output_field=DurationField()),
+                _span=ExpressionWrapper(F(deadline) - F(start), output_field=DurationField()),
+            ).filter(running & Q(**{f"{deadline}__gte": now}, _left4__lte=F("_span")))
     # Levels are sent lowest first, so "the state's top level is missing" ⇔ "something is missing"
     # (one NOT EXISTS: an anti-join on the unique index).
     top = max(LEVELS[state])
@@ -126,7 +134,7 @@ def escalate_due(now: datetime | None = None, *, batch: int = ESCALATION_BATCH) 
     returns how many escalations were sent. Safe to run again and from two runners at once."""
     now = now or timezone.now()
     sent = 0
-    for clock in (SlaClock.ACCEPT, SlaClock.VISIT, SlaClock.CALLBACK):
+    for clock in (SlaClock.ACCEPT, SlaClock.VISIT, SlaClock.ONSITE, SlaClock.CALLBACK):
         for state in (selectors.BREACHED, selectors.AT_RISK):
             # A bounded batch per run (the next run, 5 minutes later, takes the rest): a backlog —
             # e.g. the first run over imported history — never makes one run take minutes.

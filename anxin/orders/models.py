@@ -80,6 +80,8 @@ class WorkOrder(models.Model):
         verbose_name=_("running visit deadline"),
     )
     onsite_minutes = models.PositiveIntegerField(_("on-site standard (minutes)"), null=True, blank=True)
+    # Check-in + the on-site standard, set at each check-in: the escalation job's on-site clock.
+    onsite_deadline = models.DateTimeField(_("on-site deadline"), null=True, blank=True)
     callback_deadline = models.DateTimeField(_("callback deadline"), null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     # Return / exchange (退换货): what the customer asked for and the approval decision.

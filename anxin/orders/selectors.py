@@ -183,9 +183,10 @@ def callback_clock_running(order: WorkOrder) -> bool:
 
 
 def onsite_deadline(order: WorkOrder) -> datetime | None:
+    """When the technician should be done on site: check-in + the on-site standard (stored at check-in)."""
     if order.checked_in_at is None or not order.onsite_minutes:
         return None
-    return order.checked_in_at + timedelta(minutes=order.onsite_minutes)
+    return order.onsite_deadline or order.checked_in_at + timedelta(minutes=order.onsite_minutes)
 
 
 def arrived_on_time(order: WorkOrder) -> bool | None:

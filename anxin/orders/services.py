@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -334,6 +334,8 @@ def _apply_confirm(order: WorkOrder, data: dict, actor) -> dict:
 
 def _apply_check_in(order: WorkOrder, data: dict, actor) -> dict:
     order.checked_in_at = timezone.now()
+    # The on-site clock (install 2 h, repair 1 h per line…) starts at every check-in.
+    order.onsite_deadline = order.checked_in_at + timedelta(minutes=order.onsite_minutes) if order.onsite_minutes else None
     order.visit_count += 1
     return {"visit": order.visit_count}
 
@@ -363,6 +365,7 @@ def _apply_revisit_planned(order: WorkOrder, data: dict, actor) -> dict:
     recorded = _replan(order, data, required=True)
     # A new visit: its clock runs again until the technician checks in for it.
     order.checked_in_at = None
+    order.onsite_deadline = None
     return recorded
 
 

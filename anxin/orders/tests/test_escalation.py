@@ -149,3 +149,42 @@ def test_two_runners_at_once_send_each_escalation_once(race_world):
     assert sum(results) == 6  # 3 orders × 2 levels, split between the runners
     assert Escalation.objects.count() == 6
     assert Notification.objects.count() == 6  # 1 outlet manager + 1 director per order
+
+
+def on_site(world, order):
+    """Assigned, on the way and checked in: the visit clock stops, the on-site clock starts."""
+    from anxin.orders.services import order_transition
+
+    order_transition(order_id=order.pk, action="assign", actor=world.dispatcher, data={"technician": world.technician.pk})
+    order_transition(order_id=order.pk, action="depart", actor=world.technician.user)
+    order_transition(order_id=order.pk, action="check_in", actor=world.technician.user)
+    order.refresh_from_db()
+    return order
+
+
+def test_the_on_site_clock_is_set_at_check_in_and_escalated_at_risk_then_breached(world):
+    order = on_site(world, world.order())
+    assert order.onsite_minutes == 60  # a one-line repair: 1 h on site
+    assert order.onsite_deadline == order.checked_in_at + timedelta(minutes=60)
+    assert escalate_due(order.checked_in_at + timedelta(minutes=30)) == 0  # half the time left: on track
+    at_risk = order.checked_in_at + timedelta(minutes=46)  # 14 min of 60 left
+    assert escalate_due(at_risk) == 1
+    assert escalate_due(at_risk) == 0
+    assert list(Escalation.objects.filter(order=order).values_list("clock", "level", "state")) == [(SlaClock.ONSITE, 1, "at_risk")]
+    assert [n.recipient for n in Notification.objects.filter(order=order)] == [world.dispatcher]
+    assert escalate_due(order.onsite_deadline + timedelta(minutes=1)) == 1
+    top = Escalation.objects.get(order=order, level=2)
+    assert (top.clock, top.state) == (SlaClock.ONSITE, "breached")
+    assert world.region_director in [n.recipient for n in Notification.objects.filter(order=order)]
+    with override("zh-hans"):
+        title, _body = render(Notification.objects.filter(order=order).order_by("pk").last())
+    assert order.number in title and "现场服务" in title
+
+
+def test_the_on_site_clock_stops_when_the_technician_leaves_the_site(world):
+    from anxin.orders.services import order_transition
+
+    order = on_site(world, world.order())
+    order_transition(order_id=order.pk, action="pending_parts", actor=world.technician.user, data={"reason": "压缩机缺货"})
+    assert escalate_due(order.onsite_deadline + timedelta(hours=2)) == 0
+    assert not Escalation.objects.filter(order=order, clock=SlaClock.ONSITE).exists()
