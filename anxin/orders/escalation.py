@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from anxin.accounts.choices import Role
+from anxin.accounts.choices import OrgKind, Role
 from anxin.accounts.models import User
 from anxin.core.events import publish
 from anxin.core.periodic import periodic
@@ -85,15 +85,21 @@ def _candidates(clock: str, state: str, now: datetime):
 
 def recipients_for(order: WorkOrder, level: int) -> list[User]:
     """Level 1: the outlet's managers (the region's directors while no outlet has it); level 2: the
-    directors of the order's region."""
+    directors of the order's region. Where a level has nobody (an outlet without an active manager,
+    a region without a director) the next one up is told, up to the HQ service managers: an
+    escalation always reaches someone who can act."""
     region_id = order.region_id or (order.outlet.parent_id if order.outlet_id else None)
+    chain = []
     if level == LEVEL_OUTLET and order.outlet_id:
-        q = Q(role=Role.OUTLET_MANAGER, org_unit_id=order.outlet_id)
-    elif region_id:
-        q = Q(role=Role.REGION_DIRECTOR, org_unit_id=region_id)
-    else:
-        return []
-    return list(User.objects.filter(q, is_active=True).order_by("pk"))
+        chain.append(Q(role=Role.OUTLET_MANAGER, org_unit_id=order.outlet_id))
+    if region_id:
+        chain.append(Q(role=Role.REGION_DIRECTOR, org_unit_id=region_id))
+    chain.append(Q(role=Role.HQ_MANAGER, org_unit__kind=OrgKind.HQ))
+    for q in chain:
+        users = list(User.objects.filter(q, is_active=True).order_by("pk"))
+        if users:
+            return users
+    return []
 
 
 def _escalate(order: WorkOrder, clock: str, state: str, level: int) -> bool:

@@ -1,5 +1,5 @@
 """SLA escalation: at risk → the outlet's manager (level 1), breached → the regional director
-(level 2), each once per order, clock and level, as in-app notifications."""
+(level 2), each once per order, clock and level, as in-app notifications; a level with nobody goes up."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import override
 
 from anxin.accounts.choices import Role
+from anxin.accounts.models import User
 from anxin.accounts.services import user_create
 from anxin.notifications.models import Notification
 from anxin.notifications.services import render
@@ -85,6 +86,20 @@ def test_no_outlet_yet_level_one_goes_to_the_region_director(world):
     assert [u.username for u in recipients_for(order, 1)] == ["region_director"]
     assert escalate_due(at_risk_now(order)) == 1
     assert [n.recipient for n in Notification.objects.filter(order=order)] == [world.region_director]
+
+
+def test_a_level_with_nobody_goes_up_to_the_next_one(world):
+    order = accepted(world, world.order())
+    outlet_managers = User.objects.filter(role=Role.OUTLET_MANAGER, org_unit=world.outlet)
+    directors = User.objects.filter(role=Role.REGION_DIRECTOR, org_unit=world.region)
+    hq = list(User.objects.filter(role=Role.HQ_MANAGER, org_unit__kind="hq", is_active=True).order_by("pk"))
+    assert hq and outlet_managers.exists() and directors.exists()
+    outlet_managers.update(is_active=False)
+    assert recipients_for(order, 1) == list(directors)
+    directors.update(is_active=False)
+    assert recipients_for(order, 1) == hq and recipients_for(order, 2) == hq
+    assert escalate_due(after_deadline(order)) == 2
+    assert {n.recipient for n in Notification.objects.filter(order=order)} == set(hq)
 
 
 def test_accept_clock_escalates_while_the_outlet_has_not_accepted(world):
