@@ -14,7 +14,7 @@ row. Then:
    against as many plain ``WorkOrder.objects.create`` calls in the same run → ratio;
 2. the main order list (``/orders/?queue=all&sla=…``, first page with its count and the queue
    tabs) as the outlet manager, the regional director and HQ, for each SLA filter and without one
-   (the default page, in urgency order): p50 / p95.
+   (the default page, in urgency order), and its search box with an order number: p50 / p95.
 
 Last line::
 
@@ -369,6 +369,10 @@ def measure_list(extra: dict, rounds: int, profile: bool = False) -> dict[str, l
         "hq": User.objects.get(username="admin"),
     }
     timings: dict[str, list[float]] = {}
+    # An order number to type into the search box: the middle one of the loaded orders.
+    from anxin.orders.models import WorkOrder
+
+    searched = WorkOrder.objects.filter(pk=max(1, WorkOrder.objects.count() // 2)).values_list("number", flat=True).first() or "WO"
     for role, user in users.items():
         client = Client(SERVER_NAME="localhost")
         client.force_login(user)
@@ -392,6 +396,17 @@ def measure_list(extra: dict, rounds: int, profile: bool = False) -> dict[str, l
                     client.get(url)
                 for q in sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))[:4]:
                     print(f"  {role} {sla} {q['time']} s  {q['sql'][:400]}")
+        # The search box with an order number (an index lookup, not a scan of every number).
+        url = f"/orders/?queue=all&q={searched}"
+        client.get(url)
+        values = []
+        for _ in range(rounds):
+            t = time.perf_counter()
+            response = client.get(url)
+            values.append((time.perf_counter() - t) * 1000)
+        if response.status_code != 200 or (role == "hq" and searched.encode() not in response.content):
+            raise SystemExit(f"{url} as {role}: HTTP {response.status_code} without the order")
+        timings[f"{role}_search"] = values
         # The tab counts the page loads right after it (one request per page view).
         url = "/orders/tabs/?queue=all"
         client.get(url)

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from pypinyin import lazy_pinyin
 
+from anxin.core.lookups import prefix_q
 from anxin.customers.models import Appliance, Customer, CustomerAddress, CustomerPhone, SearchToken
 
 
@@ -231,7 +232,7 @@ def customer_search(*, user, q: str, limit: int = 20) -> SearchResult:
             consider(cid, base + (5 if exact else 0), FIELD_OF_KIND[kind], token[::-1] if kind == Kind.PHONE_TAIL else token)
 
     if re.fullmatch(r"[A-Za-z]{0,2}\d{6,}", q):
-        orders = WorkOrder.objects.filter(number__startswith=q.upper()).values_list("customer_id", "number")[:20]
+        orders = WorkOrder.objects.filter(prefix_q("number", q.upper())).values_list("customer_id", "number")[:20]
         for cid, number in orders:
             consider(cid, 95, "order", number)
 

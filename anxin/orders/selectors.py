@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import operator
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import reduce
 
 from django.db.models import Case, CharField, DurationField, ExpressionWrapper, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import pgettext
 
+from anxin.core.lookups import prefix_q
 from anxin.orders.choices import DONE_STATUSES, FIELD_STATUSES, OPEN_STATUSES, OrderStatus
 from anxin.orders.models import WorkOrder
 
@@ -339,11 +343,45 @@ def order_list(
     if created_to:
         qs = qs.filter(created_at__lt=_day_start(created_to + timedelta(days=1)))
     if q:
-        qs = qs.filter(Q(number__icontains=q) | Q(customer__name__contains=q))
+        qs = qs.filter(order_search_q(q))
     ordering = order_sorting(sort) if sort else None
     if ordering:
         qs = qs.order_by(*ordering)
     return qs
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_PHONE = re.compile(r"\d{7,11}")
+
+
+# Customers a search resolves to before the orders are filtered: up to this many become a plain id
+# list (an index scan the planner can OR with the order-number one); more, a subquery.
+SEARCH_CUSTOMERS_MAX = 1000
+
+
+def order_search_q(q: str) -> Q:
+    """The queue's search box: an order number (or its beginning), the customer's name (any 1–3
+    characters of it, or the whole name) or phone number (whole, or the last 7+ digits). Every branch
+    is an index lookup — the order-number index, the customer search index — so a search never
+    scans a million orders (docs/decisions/0022-order-search.md). One small query for the customers."""
+    from anxin.customers.models import SearchToken
+    from anxin.customers.search import MAX_TOKEN, Kind
+
+    text = re.sub(r"\s+", "", q or "")
+    if not text:
+        return Q()
+    tokens = []
+    if _CJK.search(text):
+        tokens.append(Q(kind=Kind.NAME, token=text[:MAX_TOKEN]))
+    if _PHONE.fullmatch(text):
+        tokens.append(Q(kind=Kind.PHONE_TAIL) & prefix_q("token", text[::-1]))
+    # Order numbers are letters and digits; the digits may be typed without the letters.
+    condition = Q(pk__in=[]) if _CJK.search(text) else prefix_q("number", (f"WO{text}" if text.isdigit() else text.upper())[:24])
+    if tokens:
+        matching = SearchToken.objects.filter(reduce(operator.or_, tokens)).values_list("customer_id", flat=True).distinct()
+        ids = list(matching[: SEARCH_CUSTOMERS_MAX + 1])
+        condition |= Q(customer_id__in=ids if len(ids) <= SEARCH_CUSTOMERS_MAX else matching)
+    return condition
 
 
 def technician_open_jobs(*, user):
