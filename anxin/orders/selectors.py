@@ -354,16 +354,18 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _PHONE = re.compile(r"\d{7,11}")
 
 
-# Customers a search resolves to before the orders are filtered: up to this many become a plain id
-# list (an index scan the planner can OR with the order-number one); more, a subquery.
-SEARCH_CUSTOMERS_MAX = 1000
+# The orders (by number) and customers a search resolves to first, each with one small indexed
+# query: up to this many become plain id lists, which every planner turns into index lookups
+# before it thinks of walking a sort index; more (a short prefix, a common character), the condition
+# itself.
+SEARCH_MATCHES_MAX = 1000
 
 
 def order_search_q(q: str) -> Q:
     """The queue's search box: an order number (or its beginning), the customer's name (any 1–3
     characters of it, or the whole name) or phone number (whole, or the last 7+ digits). Every branch
     is an index lookup — the order-number index, the customer search index — so a search never
-    scans a million orders (docs/decisions/0022-order-search.md). One small query for the customers."""
+    scans a million orders (docs/decisions/0022-order-search.md)."""
     from anxin.customers.models import SearchToken
     from anxin.customers.search import MAX_TOKEN, Kind
 
@@ -375,12 +377,16 @@ def order_search_q(q: str) -> Q:
         tokens.append(Q(kind=Kind.NAME, token=text[:MAX_TOKEN]))
     if _PHONE.fullmatch(text):
         tokens.append(Q(kind=Kind.PHONE_TAIL) & prefix_q("token", text[::-1]))
-    # Order numbers are letters and digits; the digits may be typed without the letters.
-    condition = Q(pk__in=[]) if _CJK.search(text) else prefix_q("number", (f"WO{text}" if text.isdigit() else text.upper())[:24])
+    condition = Q(pk__in=[])
+    if not _CJK.search(text):
+        # Order numbers are letters and digits; the digits may be typed without the letters.
+        number = prefix_q("number", (f"WO{text}" if text.isdigit() else text.upper())[:24])
+        ids = list(WorkOrder.objects.filter(number).values_list("pk", flat=True)[: SEARCH_MATCHES_MAX + 1])
+        condition |= Q(pk__in=ids) if len(ids) <= SEARCH_MATCHES_MAX else number
     if tokens:
         matching = SearchToken.objects.filter(reduce(operator.or_, tokens)).values_list("customer_id", flat=True).distinct()
-        ids = list(matching[: SEARCH_CUSTOMERS_MAX + 1])
-        condition |= Q(customer_id__in=ids if len(ids) <= SEARCH_CUSTOMERS_MAX else matching)
+        ids = list(matching[: SEARCH_MATCHES_MAX + 1])
+        condition |= Q(customer_id__in=ids if len(ids) <= SEARCH_MATCHES_MAX else matching)
     return condition
 
 

@@ -70,7 +70,12 @@ def test_search_runs_on_indexes_and_a_broad_name_becomes_a_subquery(world, order
     tokens, rows = (q["sql"].upper() for q in ctx.captured_queries)
     assert "CUSTOMERS_SEARCHTOKEN" in tokens and "CUSTOMERS_SEARCHTOKEN" not in rows
     assert "LIKE '%" not in rows and "UPPER(" not in rows  # no substring scan of numbers or names
-    # More matching customers than a plain list holds: the same rows through a subquery.
-    monkeypatch.setattr(selectors, "SEARCH_CUSTOMERS_MAX", 0)
+    with CaptureQueriesContext(connection) as ctx:
+        assert found(world.hq_manager, "WO202612010000204") == {orders["a"]}
+    numbers, rows = (q["sql"].upper() for q in ctx.captured_queries)
+    assert "NUMBER" in numbers and "NUMBER" not in rows.split("WHERE")[1]  # the row query takes the ids
+    # More matches than a plain list holds: the same rows through the conditions themselves.
+    monkeypatch.setattr(selectors, "SEARCH_MATCHES_MAX", 0)
     assert found(world.hq_manager, "欧阳") == {orders["a"], orders["b"]}
     assert found(world.hq_manager, "13712345678") == {orders["a"], orders["b"]}
+    assert found(world.hq_manager, "wo20261201") == {orders["a"], orders["b"]}
