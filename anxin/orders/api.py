@@ -3,9 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
+from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
-from anxin.core.scoping import get_visible_or_404
 from anxin.customers.selectors import contact_visible, contact_visible_ids, mask_address
 from anxin.feedback.services import callback_record
 from anxin.orders.api_completion import router as completion_router
@@ -206,8 +206,13 @@ def order_out(order: WorkOrder, user, *, detail: bool = False, full: bool | None
 
 
 def _detail(order_id: int, user):
-    order = get_visible_or_404(WorkOrder, user, pk=order_id)
-    return order_out(order, user, detail=True)
+    # Everything ``order_out`` reads, in three queries (not one per related row).
+    visible = (
+        WorkOrder.objects.visible_to(user)
+        .select_related("customer", "address", "region", "outlet", "technician")
+        .prefetch_related("lines__product_model__category", "lines__fault_code")
+    )
+    return order_out(get_object_or_404(visible, pk=order_id), user, detail=True)
 
 
 @router.get("", response=OrderPage)

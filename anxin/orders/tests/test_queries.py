@@ -76,3 +76,20 @@ def test_technician_jobs_queries_do_not_grow_with_the_jobs(client, world, many_o
     with django_assert_num_queries(few):
         response = client.get(reverse("technician_jobs"))
     assert response.status_code == 200
+
+
+def test_api_order_detail_queries_do_not_grow_with_the_lines(world, django_assert_num_queries):
+    from anxin.core.tests.apiclient import api
+    from anxin.orders.models import OrderLine
+
+    one = world.order(fault=world.fault_easy)
+    three = world.order(customer=world.customer(name="成套客户", phone="13900002222"), fault=world.fault_easy)
+    for _ in range(2):
+        OrderLine.objects.create(order=three, product_model=world.model, symptom="安装", fault_code=world.fault_easy)
+    client = api(world.hq_manager)
+    client.get(f"/orders/{one.pk}")  # warm the token lookup
+    few, response = count_queries(lambda: client.get(f"/orders/{one.pk}"))
+    assert response.status_code == 200 and len(response.json()["lines"]) == 1
+    with django_assert_num_queries(few):
+        response = client.get(f"/orders/{three.pk}")
+    assert len(response.json()["lines"]) == 3
