@@ -4,14 +4,16 @@ from datetime import datetime
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from anxin.core.errors import ValidationFailed
 from anxin.customers.selectors import contact_visible, contact_visible_ids, mask_address
 from anxin.feedback.services import callback_record
+from anxin.orders import queues
 from anxin.orders.api_completion import router as completion_router
 from anxin.orders.models import WorkOrder
-from anxin.orders.queues import bounded_count
-from anxin.orders.selectors import order_list
+from anxin.orders.selectors import SLA_STATES, order_list, sla_state
 from anxin.orders.services import LineInput, OrderInput, order_create, order_transition
 from anxin.orders.transitions import available_actions
 
@@ -63,6 +65,8 @@ class OrderOut(Schema):
     appointment_end: datetime | None
     accept_deadline: datetime | None
     visit_deadline: datetime | None
+    # The visit clock now: on_track / at_risk / breached while it runs, "" once stopped.
+    sla_state: str
     callback_deadline: datetime | None
     accepted_at: datetime | None
     checked_in_at: datetime | None
@@ -159,6 +163,7 @@ def order_out(order: WorkOrder, user, *, detail: bool = False, full: bool | None
         "appointment_end": order.appointment_end,
         "accept_deadline": order.accept_deadline,
         "visit_deadline": order.visit_deadline,
+        "sla_state": order.sla_state if hasattr(order, "sla_state") else sla_state(order),
         "callback_deadline": order.callback_deadline,
         "accepted_at": order.accepted_at,
         "checked_in_at": order.checked_in_at,
@@ -216,14 +221,30 @@ def _detail(order_id: int, user):
 
 
 @router.get("", response=OrderPage)
-def list_orders(request, status: str = "", order_type: str = "", q: str = "", page: int = 1, page_size: int = 0):
+def list_orders(
+    request, status: str = "", order_type: str = "", q: str = "", queue: str = "", sla: str = "", page: int = 1, page_size: int = 0
+):
+    """Orders in the caller's scope, newest first; ``queue`` (a work list of the caller's role, in its
+    order) and ``sla`` (on_track / at_risk / breached: nearest visit deadline first) as on the page."""
     size = min(page_size or settings.ANXIN_PAGE_SIZE, 200)
-    qs = order_list(user=request.auth, status=status, order_type=order_type, q=q)
+    user = request.auth
+    errors = {}
+    if sla and sla not in SLA_STATES:
+        errors["sla"] = _("Unknown SLA state; use one of: %(states)s.") % {"states": ", ".join(SLA_STATES)}
+    keys = [t.key for t in queues.queues_for(user)]
+    if queue and queue not in keys:
+        errors["queue"] = _("Unknown work list for your role; use one of: %(queues)s.") % {"queues": ", ".join(keys)}
+    if errors:
+        raise ValidationFailed(fields=errors)
+    if queue or sla:
+        _queue, qs = queues.queue_orders(user, queue or "all", status=status, order_type=order_type, q=q, sla=sla)
+    else:
+        qs = order_list(user=user, status=status, order_type=order_type, q=q)
     start = max(page - 1, 0) * size
     orders = list(qs[start : start + size])
-    visible = contact_visible_ids(user=request.auth, customer_ids=[o.customer_id for o in orders])
-    count, more = bounded_count(qs)
-    return OrderPage(count=count, more=more, results=[order_out(o, request.auth, full=o.customer_id in visible) for o in orders])
+    visible = contact_visible_ids(user=user, customer_ids=[o.customer_id for o in orders])
+    count, more = queues.bounded_count(qs)
+    return OrderPage(count=count, more=more, results=[order_out(o, user, full=o.customer_id in visible) for o in orders])
 
 
 @router.get("/{order_id}", response=OrderDetailOut)

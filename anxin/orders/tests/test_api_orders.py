@@ -312,3 +312,27 @@ def test_order_created_through_the_api_names_the_token_user(world):
     response = api(token=raw).post("/orders", new_order(world, customer))
     order = WorkOrder.objects.get(pk=response.json()["id"])
     assert order.history.order_by("history_date", "history_id").first().history_user == world.agent
+
+
+def test_list_by_sla_state_and_work_list_like_the_page(world):
+    now = timezone.now()
+    breached = [world.order(customer=world.customer(name=f"超时{i}", phone=f"1370000333{i}")) for i in range(2)]
+    on_track = world.order(customer=world.customer(name="按时", phone="13700003339"))
+    for i, order in enumerate(breached):
+        WorkOrder.objects.filter(pk=order.pk).update(
+            created_at=now - timedelta(hours=30), visit_deadline=now - timedelta(hours=6 - i), visit_risk_at=now - timedelta(hours=12)
+        )
+    client = api(world.dispatcher)
+    page = client.get("/orders", sla="breached").json()
+    assert [o["id"] for o in page["results"]] == [breached[0].pk, breached[1].pk]  # most overdue first
+    assert {o["sla_state"] for o in page["results"]} == {"breached"}
+    assert [o["id"] for o in client.get("/orders", sla="on_track").json()["results"]] == [on_track.pk]
+    accepted = order_transition(order_id=on_track.pk, action="accept", actor=world.dispatcher)
+    assert [o["id"] for o in client.get("/orders", queue="to_assign").json()["results"]] == [accepted.pk]
+    assert {o["id"] for o in client.get("/orders", queue="to_accept").json()["results"]} == {o.pk for o in breached}
+    assert client.get(f"/orders/{breached[0].pk}").json()["sla_state"] == "breached"
+    # Bad values name the field and list what is allowed.
+    error = assert_error(client.get("/orders", sla="late"), 400, fields=("sla",))
+    assert "breached" in str(error["fields"]["sla"])
+    error = assert_error(client.get("/orders", queue="repeats"), 400, fields=("queue",))  # not an outlet manager's list
+    assert "to_accept" in str(error["fields"]["queue"])
