@@ -378,16 +378,7 @@ def measure_list(extra: dict, rounds: int, profile: bool = False) -> dict[str, l
         client.force_login(user)
         for sla in SLAS:
             url = f"/orders/?queue=all&sla={sla}" if sla else "/orders/?queue=all"
-            for _ in range(3):  # warm-up (caches, prepared plans)
-                client.get(url)
-            values = []
-            for _ in range(rounds):
-                t = time.perf_counter()
-                response = client.get(url)
-                values.append((time.perf_counter() - t) * 1000)
-                if response.status_code != 200:
-                    raise SystemExit(f"{url} as {role}: HTTP {response.status_code}")
-            timings[f"{role}_{sla or 'unfiltered'}"] = values
+            timings[f"{role}_{sla or 'unfiltered'}"], _response = timed_gets(client, url, rounds, role, warm_up=3)
             if profile:
                 from django.db import connection
                 from django.test.utils import CaptureQueriesContext
@@ -398,25 +389,27 @@ def measure_list(extra: dict, rounds: int, profile: bool = False) -> dict[str, l
                     print(f"  {role} {sla} {q['time']} s  {q['sql'][:400]}")
         # The search box with an order number (an index lookup, not a scan of every number).
         url = f"/orders/?queue=all&q={searched}"
-        client.get(url)
-        values = []
-        for _ in range(rounds):
-            t = time.perf_counter()
-            response = client.get(url)
-            values.append((time.perf_counter() - t) * 1000)
-        if response.status_code != 200 or (role == "hq" and searched.encode() not in response.content):
-            raise SystemExit(f"{url} as {role}: HTTP {response.status_code} without the order")
-        timings[f"{role}_search"] = values
+        timings[f"{role}_search"], response = timed_gets(client, url, rounds, role)
+        if role == "hq" and searched.encode() not in response.content:
+            raise SystemExit(f"{url} as {role}: the order is not on the page")
         # The tab counts the page loads right after it (one request per page view).
-        url = "/orders/tabs/?queue=all"
-        client.get(url)
-        values = []
-        for _ in range(rounds):
-            t = time.perf_counter()
-            client.get(url)
-            values.append((time.perf_counter() - t) * 1000)
-        timings[f"{role}_tabs"] = values
+        timings[f"{role}_tabs"], _response = timed_gets(client, "/orders/tabs/?queue=all", rounds, role)
     return timings
+
+
+def timed_gets(client, url: str, rounds: int, role: str, *, warm_up: int = 1):
+    """Milliseconds of ``rounds`` GETs of ``url`` after ``warm_up`` untimed ones (caches, prepared
+    plans), and the last response; any answer but 200 stops the benchmark."""
+    for _ in range(warm_up):
+        client.get(url)
+    values = []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        response = client.get(url)
+        values.append((time.perf_counter() - t) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} as {role}: HTTP {response.status_code}")
+    return values, response
 
 
 def pct(values: list[float], p: float) -> float:

@@ -174,6 +174,18 @@ def _plan(q: str) -> list[tuple[int, Q, int]]:
     return plans
 
 
+def token_q(q: str, kinds: set[int]) -> Q | None:
+    """The index conditions ``q`` calls for among ``kinds`` (OR-ed), or ``None`` when it calls for none:
+    for another app's search on customers (the order list's box), with the same tokenisation."""
+    conditions = [condition for kind, condition, _base in _plan(q) if kind in kinds]
+    if not conditions:
+        return None
+    found = conditions[0]
+    for condition in conditions[1:]:
+        found |= condition
+    return found
+
+
 def _archive_wide(user) -> bool:
     from anxin.customers.models import ARCHIVE_WIDE_ROLES
 

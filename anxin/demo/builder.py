@@ -45,7 +45,7 @@ from anxin.network.models import OutletCoverage, Technician
 from anxin.network.selectors import outlets_covering, technicians_for_order
 from anxin.orders.models import OrderLine, StatusChange, WorkOrder
 from anxin.orders.services import LineInput, OrderInput, order_create, order_transition
-from anxin.orders.sla import visit_hours
+from anxin.orders.sla import plan_onsite, visit_hours
 from anxin.orders.transitions import TRANSITIONS
 
 SLOTS = ((9, 0), (11, 0), (13, 0), (15, 0), (17, 0))  # two-hour appointment windows
@@ -911,8 +911,8 @@ class Builder:
             o.created_at = m(o.created_at)
             o.updated_at = m(o.updated_at)
             o.checked_in_at, o.completed_at, o.closed_at = m(o.checked_in_at), m(o.completed_at), m(o.closed_at)
-            if o.onsite_deadline and o.checked_in_at and o.onsite_minutes:
-                o.onsite_deadline = o.checked_in_at + timedelta(minutes=o.onsite_minutes)
+            if o.onsite_deadline:
+                plan_onsite(o)  # from the moved check-in
             o.appointment_start, o.appointment_end = t.appointment if t.appointment else (None, None)
             o.number = numbers[o.pk] = f"WO{_local(o.created_at):%Y%m%d}{o.pk:07d}"
         time_fields = ["created_at", "updated_at", "checked_in_at", "completed_at", "closed_at", "appointment_start", "appointment_end"]

@@ -55,8 +55,11 @@ DEADLINE_FIELD = {
     SlaClock.CALLBACK: "callback_deadline",
 }
 # Each clock runs from a start to its deadline; at risk when a quarter of that span or less is left.
-CLOCK_SPANS = {SlaClock.ACCEPT: ("created_at", "accept_deadline", Q(status=OrderStatus.ROUTED, accepted_at__isnull=True))}
-CLOCK_SPANS[SlaClock.ONSITE] = ("checked_in_at", "onsite_deadline", Q(status=OrderStatus.ON_SITE))
+# (start, deadline, while running) of the clocks without a selector rule of their own.
+CLOCK_SPANS = {
+    SlaClock.ACCEPT: ("created_at", "accept_deadline", Q(status=OrderStatus.ROUTED, accepted_at__isnull=True)),
+    SlaClock.ONSITE: ("checked_in_at", "onsite_deadline", Q(status=OrderStatus.ON_SITE)),
+}
 
 
 def _candidates(clock: str, state: str, now: datetime):

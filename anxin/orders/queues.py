@@ -37,17 +37,13 @@ def sla_filter(qs, sla: str, now: datetime):
     return qs.filter(selectors.visit_state_q(sla, now))
 
 
-def by_deadline(qs):
-    """Nearest visit deadline first: inside one SLA state this is the urgency order itself."""
-    return _urgency(qs)
-
-
 def _statuses(*statuses):
     return lambda qs, user, now: qs.filter(status__in=statuses).order_by("-created_at", "-id")
 
 
 def _sla(state):
-    return lambda qs, user, now: by_deadline(sla_filter(qs, state, now))
+    # Inside one SLA state the urgency order is the nearest visit deadline first.
+    return lambda qs, user, now: _urgency(sla_filter(qs, state, now))
 
 
 def _my_jobs(qs, user, now):
@@ -147,7 +143,7 @@ def queue_orders(user, key: str, *, now: datetime | None = None, **filters):
     qs = indexed_scope(selectors.order_list(user=user, now=now, **filters), user)
     qs = queue.apply(qs, user, now)
     if sla:
-        qs = by_deadline(sla_filter(qs, sla, now))
+        qs = _urgency(sla_filter(qs, sla, now))
     if sort and selectors.order_sorting(sort):
         qs = qs.order_by(*selectors.order_sorting(sort))
     return queue, qs

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-import operator
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import reduce
 
 from django.db.models import Case, CharField, DurationField, ExpressionWrapper, F, Q, Value, When
 from django.utils import timezone
@@ -188,9 +186,11 @@ def callback_clock_running(order: WorkOrder) -> bool:
 
 def onsite_deadline(order: WorkOrder) -> datetime | None:
     """When the technician should be done on site: check-in + the on-site standard (stored at check-in)."""
+    from anxin.orders.sla import onsite_end
+
     if order.checked_in_at is None or not order.onsite_minutes:
         return None
-    return order.onsite_deadline or order.checked_in_at + timedelta(minutes=order.onsite_minutes)
+    return order.onsite_deadline or onsite_end(order.checked_in_at, order.onsite_minutes)
 
 
 def arrived_on_time(order: WorkOrder) -> bool | None:
@@ -350,7 +350,7 @@ def order_list(
     return qs
 
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
+# A phone number the search box takes: whole, or its last 7+ digits (fewer are order-number digits).
 _PHONE = re.compile(r"\d{7,11}")
 
 
@@ -364,27 +364,23 @@ SEARCH_MATCHES_MAX = 1000
 def order_search_q(q: str) -> Q:
     """The queue's search box: an order number (or its beginning), the customer's name (any 1–3
     characters of it, or the whole name) or phone number (whole, or the last 7+ digits). Every branch
-    is an index lookup — the order-number index, the customer search index — so a search never
-    scans a million orders (docs/decisions/0022-order-search.md)."""
+    is an index lookup — the order-number index, the archive's customer search index — so a search
+    never scans a million orders (docs/decisions/0022-order-search.md)."""
     from anxin.customers.models import SearchToken
-    from anxin.customers.search import MAX_TOKEN, Kind
+    from anxin.customers.search import Kind, token_q
 
     text = re.sub(r"\s+", "", q or "")
     if not text:
         return Q()
-    tokens = []
-    if _CJK.search(text):
-        tokens.append(Q(kind=Kind.NAME, token=text[:MAX_TOKEN]))
-    if _PHONE.fullmatch(text):
-        tokens.append(Q(kind=Kind.PHONE_TAIL) & prefix_q("token", text[::-1]))
     condition = Q(pk__in=[])
-    if not _CJK.search(text):
+    if text.isascii():
         # Order numbers are letters and digits; the digits may be typed without the letters.
         number = prefix_q("number", (f"WO{text}" if text.isdigit() else text.upper())[:24])
         ids = list(WorkOrder.objects.filter(number).values_list("pk", flat=True)[: SEARCH_MATCHES_MAX + 1])
         condition |= Q(pk__in=ids) if len(ids) <= SEARCH_MATCHES_MAX else number
-    if tokens:
-        matching = SearchToken.objects.filter(reduce(operator.or_, tokens)).values_list("customer_id", flat=True).distinct()
+    tokens = token_q(text, {Kind.NAME, Kind.PHONE_TAIL} if _PHONE.fullmatch(text) else {Kind.NAME})
+    if tokens is not None:
+        matching = SearchToken.objects.filter(tokens).values_list("customer_id", flat=True).distinct()
         ids = list(matching[: SEARCH_MATCHES_MAX + 1])
         condition |= Q(customer_id__in=ids if len(ids) <= SEARCH_MATCHES_MAX else matching)
     return condition

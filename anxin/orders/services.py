@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -335,7 +335,7 @@ def _apply_confirm(order: WorkOrder, data: dict, actor) -> dict:
 def _apply_check_in(order: WorkOrder, data: dict, actor) -> dict:
     order.checked_in_at = timezone.now()
     # The on-site clock (install 2 h, repair 1 h per line…) starts at every check-in.
-    order.onsite_deadline = order.checked_in_at + timedelta(minutes=order.onsite_minutes) if order.onsite_minutes else None
+    sla.plan_onsite(order)
     order.visit_count += 1
     return {"visit": order.visit_count}
 

@@ -146,6 +146,18 @@ def plan_deadlines(order, *, now: datetime, lines: int | None = None) -> None:
     order.onsite_minutes = terms.onsite_for(max(int(lines), 1))
 
 
+def onsite_end(checked_in_at: datetime | None, onsite_minutes: int | None) -> datetime | None:
+    """When the technician should be done on site: check-in + the on-site standard."""
+    if checked_in_at is None or not onsite_minutes:
+        return None
+    return checked_in_at + timedelta(minutes=onsite_minutes)
+
+
+def plan_onsite(order) -> None:
+    """Start the on-site clock at check-in (not saved); the escalation job reads the stored deadline."""
+    order.onsite_deadline = onsite_end(order.checked_in_at, order.onsite_minutes)
+
+
 def plan_callback(order, *, now: datetime) -> None:
     """Set the callback deadline when the work is done (completed or resolved by phone; not saved)."""
     policy = order.sla_policy if order.sla_policy_id else None

@@ -1,17 +1,12 @@
 # Running visit clocks (docs/decisions/0020-running-visit-clock-column.md): a generated column and its partial indexes.
 
-from django.conf import settings
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('customers', '0005_service_contracts'),
-        ('network', '0001_initial'),
         ('orders', '0004_order_list_indexes'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
