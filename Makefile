@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 PORT ?= 8000
 SCALE ?= small
 
-.PHONY: run test setup setup-dev lint messages i18n-check bench clean serve
+.PHONY: run test setup setup-dev lint messages i18n-check bench clean serve deps-run deps-test deps-i18n
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,18 @@ setup: $(VENV)/.installed
 setup-dev: $(VENV)/.installed-dev
 	$(PY) manage.py compile_catalogs
 
-run: setup
+# System packages (python3-venv, Chromium, CJK fonts, gettext) in one script that .ci/run calls too:
+# installed with apt-get when root, else it prints the command to run and make stops first.
+deps-run:
+	@PYTHON=$(PYTHON) ANXIN_VENV_PYTHON=$(PY) bash scripts/system-deps.sh run
+
+deps-test:
+	@PYTHON=$(PYTHON) ANXIN_VENV_PYTHON=$(PY) bash scripts/system-deps.sh test
+
+deps-i18n:
+	@PYTHON=$(PYTHON) ANXIN_VENV_PYTHON=$(PY) bash scripts/system-deps.sh i18n
+
+run: deps-run setup
 	$(PY) manage.py seed_demo --scale $(SCALE) --seed 1 --if-empty
 	$(PY) manage.py search_reindex --if-missing
 	$(PY) manage.py demo_logins
@@ -37,19 +48,19 @@ lint: setup-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: setup-dev
+test: deps-test setup-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run -v 0
 	$(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 # Re-extract translatable strings into the catalogs (needs GNU gettext's xgettext).
-messages: setup-dev
+messages: deps-i18n setup-dev
 	$(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --no-location --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*'
 	$(PY) manage.py makemessages -d djangojs -l zh_Hans -l en --no-obsolete --no-location --ignore '.venv/*' --ignore 'var/*' --ignore '*/vendor/*' --ignore 'bench/*'
 
 # CI: the committed catalogs must hold every string in the sources, all translated.
-i18n-check: setup-dev
+i18n-check: deps-i18n setup-dev
 	$(PY) manage.py i18n_check
 
 bench: setup-dev

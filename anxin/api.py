@@ -1,10 +1,8 @@
 """The JSON API under /api/v1/: one NinjaAPI that mounts each app's router."""
 
-from ninja import NinjaAPI
+from anxin.core.api import AnxinAPI, BrowserSessionAuth, TokenAuth, install_error_handlers
 
-from anxin.core.api import BrowserSessionAuth, TokenAuth, install_error_handlers
-
-api = NinjaAPI(
+api = AnxinAPI(
     title="Anxin API",
     version="1",
     urls_namespace="api",

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "csp",  # Content-Security-Policy header (django-csp; decision 0034)
     "anxin.core",
     "anxin.accounts",
     "anxin.network",
@@ -59,14 +60,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "anxin.core.middleware.UploadSizeMiddleware",  # before anything reads the body
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "anxin.core.middleware.ApiTokenMiddleware",
     "anxin.core.middleware.IdempotencyMiddleware",
+    "anxin.core.middleware.TextSanityMiddleware",  # after Idempotency, which reads the raw body
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -191,6 +195,23 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy (decision 0034): scripts and styles only from our own static files, so
+# injected markup can neither run script (no inline <script>, on*= handlers, javascript: URLs,
+# eval) nor restyle the page. Templates keep behaviour in static JS and styles in static CSS.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],  # the signature pad redraws its PNG data URL
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 if PROD:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -224,3 +245,35 @@ ANXIN_CALLBACK_DEADLINE_HOURS = env_int("ANXIN_CALLBACK_DEADLINE_HOURS", 72)  # 
 ANXIN_GUIDANCE_CALLBACK_MINUTES = env_int("ANXIN_GUIDANCE_CALLBACK_MINUTES", 30)  # confirm phone guidance after N min
 ANXIN_EXPORT_MAX_ROWS = env_int("ANXIN_EXPORT_MAX_ROWS", 20000)  # largest CSV / Excel export
 ANXIN_IDEMPOTENCY_KEEP_HOURS = env_int("ANXIN_IDEMPOTENCY_KEEP_HOURS", 24)  # an Idempotency-Key replays for at least N h
+ANXIN_API_TOKEN_DAYS = env_int("ANXIN_API_TOKEN_DAYS", 365)  # a new API token expires after N days (decision 0029)
+# Uploads are refused from their Content-Length before the body is read (decision 0030).
+ANXIN_UPLOAD_MAX_MB = env_int("ANXIN_UPLOAD_MAX_MB", 10)  # one file: an order's photo or PDF, an Excel import
+ANXIN_REQUEST_MAX_MB = env_int("ANXIN_REQUEST_MAX_MB", 110)  # one request: a completion report with its 20 photos
+ANXIN_SINGLE_FILE_VIEWS = ("api:upload_attachment", "customer_import")  # views that take one file: the one-file limit
+for _name in ("ANXIN_API_TOKEN_DAYS", "ANXIN_UPLOAD_MAX_MB", "ANXIN_REQUEST_MAX_MB"):
+    if globals()[_name] < 1:
+        raise EnvError(f"{_name} must be at least 1")
+if ANXIN_REQUEST_MAX_MB < ANXIN_UPLOAD_MAX_MB:
+    raise EnvError("ANXIN_REQUEST_MAX_MB must be at least ANXIN_UPLOAD_MAX_MB")
+ANXIN_CUSTOMER_SEARCH_PER_MINUTE = env_int("ANXIN_CUSTOMER_SEARCH_PER_MINUTE", 30)  # customer searches per user per minute (0: no limit)
+ANXIN_CALL_MISSED_AFTER_MINUTES = env_int("ANXIN_CALL_MISSED_AFTER_MINUTES", 5)  # a call still ringing after N min was missed
+# The outbox of domain events (decision 0039): durable handlers run after commit, retried with backoff.
+ANXIN_OUTBOX_MAX_ATTEMPTS = env_int("ANXIN_OUTBOX_MAX_ATTEMPTS", 8)  # a delivery failing N times is stuck (HQ page)
+ANXIN_OUTBOX_BACKOFF_SECONDS = env_int("ANXIN_OUTBOX_BACKOFF_SECONDS", 30)  # first retry after N s, then doubling
+ANXIN_OUTBOX_BACKOFF_MAX_SECONDS = env_int("ANXIN_OUTBOX_BACKOFF_MAX_SECONDS", 3600)  # never more than N s between tries
+ANXIN_OUTBOX_LEASE_SECONDS = env_int("ANXIN_OUTBOX_LEASE_SECONDS", 300)  # a claim not finished in N s: the runner died
+ANXIN_OUTBOX_POLL_SECONDS = env_int("ANXIN_OUTBOX_POLL_SECONDS", 2)  # run_periodic / Celery beat drain every N s
+ANXIN_OUTBOX_KEEP_DAYS = env_int("ANXIN_OUTBOX_KEEP_DAYS", 7)  # fully handled events are purged after N days
+for _name in (
+    "ANXIN_OUTBOX_MAX_ATTEMPTS",
+    "ANXIN_OUTBOX_BACKOFF_SECONDS",
+    "ANXIN_OUTBOX_BACKOFF_MAX_SECONDS",
+    "ANXIN_OUTBOX_LEASE_SECONDS",
+    "ANXIN_OUTBOX_POLL_SECONDS",
+    "ANXIN_OUTBOX_KEEP_DAYS",
+):
+    if globals()[_name] < 1:
+        raise EnvError(f"{_name} must be at least 1")
+# After a commit that wrote events, ask a Celery worker to drain at once (beat drains anyway).
+# Off in the embedded mode: eager tasks would run the handlers inside the web request.
+ANXIN_OUTBOX_KICK = env_bool("ANXIN_OUTBOX_KICK", not CELERY_TASK_ALWAYS_EAGER)

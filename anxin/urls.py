@@ -4,6 +4,9 @@ from django.urls import include, path
 from anxin.api import api
 from anxin.core.views import healthz
 
+# A database that does not answer is a 503 (API error format or a translated page), not a bare 500.
+handler500 = "anxin.core.views.server_error"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
@@ -12,5 +15,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("system/", include("anxin.core.urls")),
     path("", include("anxin.web.urls")),
 ]

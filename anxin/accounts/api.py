@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
+from pydantic import Field
 
 from anxin.accounts.models import ApiToken, User
 from anxin.accounts.selectors import api_token_list
-from anxin.accounts.services import api_token_admin_required, api_token_create, api_token_revoke
+from anxin.accounts.services import API_TOKEN_MAX_DAYS, api_token_admin_required, api_token_create, api_token_revoke
+from anxin.core.api import Id, model_text
 from anxin.core.errors import ValidationFailed
 
 router = Router(tags=["accounts"])
@@ -25,8 +29,10 @@ class MeOut(Schema):
 
 
 class TokenIn(Schema):
-    user_id: int
-    name: str
+    user_id: Id
+    name: model_text(ApiToken, "name")
+    # Default ANXIN_API_TOKEN_DAYS (365); after it, requests with the token answer 401.
+    expires_in_days: Annotated[int, Field(ge=1, le=API_TOKEN_MAX_DAYS)] | None = None
 
 
 class TokenOut(Schema):
@@ -39,6 +45,8 @@ class TokenOut(Schema):
     created_by: str | None
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime
+    expired: bool
 
 
 class TokenCreatedOut(TokenOut):
@@ -56,6 +64,8 @@ def token_out(token: ApiToken) -> dict:
         "created_by": token.created_by.username if token.created_by else None,
         "last_used_at": token.last_used_at,
         "revoked_at": token.revoked_at,
+        "expires_at": token.expires_at,
+        "expired": token.expires_at <= timezone.now(),
     }
 
 
@@ -85,12 +95,12 @@ def create_token(request, payload: TokenIn, response: HttpResponse):
     user = User.objects.filter(pk=payload.user_id).first()
     if user is None:
         raise ValidationFailed(fields={"user_id": _("User not found.")})
-    token, raw = api_token_create(actor=request.auth, user=user, name=payload.name)
+    token, raw = api_token_create(actor=request.auth, user=user, name=payload.name, days=payload.expires_in_days)
     return Status(201, {**token_out(token), "token": raw})
 
 
 @router.delete("/tokens/{token_id}", response={204: None})
-def revoke_token(request, token_id: int):
+def revoke_token(request, token_id: Id):
     """Revoke a token at once (administrators only); later requests with it answer 401."""
     token = get_object_or_404(api_token_list(actor=request.auth, include_revoked=True), pk=token_id)
     api_token_revoke(actor=request.auth, token=token)

@@ -104,6 +104,8 @@ class ApiToken(models.Model):
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", null=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Past this moment the token answers 401 (decision 0029); set at creation from ANXIN_API_TOKEN_DAYS.
+    expires_at = models.DateTimeField(_("expires at"))
 
     class Meta:
         verbose_name = _("API token")

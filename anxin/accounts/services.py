@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,10 +30,15 @@ def api_token_admin_required(actor: User) -> None:
         raise PermissionDenied(_("Only an administrator can manage API tokens."))
 
 
+# The longest a token may be made to live (decision 0029): ten years.
+API_TOKEN_MAX_DAYS = 3650
+
+
 @transaction.atomic
-def api_token_create(*, actor: User | None, user: User, name: str) -> tuple[ApiToken, str]:
+def api_token_create(*, actor: User | None, user: User, name: str, days: int | None = None) -> tuple[ApiToken, str]:
     """Create a token for ``user``; returns the token row and the raw secret (shown once).
 
+    It expires after ``days`` (default ``ANXIN_API_TOKEN_DAYS``); then requests with it answer 401.
     ``actor=None`` is the operator at the command line (``manage.py create_api_token``).
     """
     if actor is not None:
@@ -46,10 +53,20 @@ def api_token_create(*, actor: User | None, user: User, name: str) -> tuple[ApiT
         errors["name"] = _("The name is too long.")
     if not user.is_active:
         errors["user_id"] = _("This user is not active.")
+    days = settings.ANXIN_API_TOKEN_DAYS if days is None else days
+    if not 1 <= days <= API_TOKEN_MAX_DAYS:
+        errors["expires_in_days"] = _("A token lives from 1 to %(max)s days.") % {"max": API_TOKEN_MAX_DAYS}
     if errors:
         raise ValidationFailed(fields=errors)
     raw = "ax_" + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name, prefix=raw[3:11], token_hash=ApiToken.hash(raw), created_by=actor)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=raw[3:11],
+        token_hash=ApiToken.hash(raw),
+        created_by=actor,
+        expires_at=timezone.now() + timedelta(days=days),
+    )
     return token, raw
 
 
@@ -65,14 +82,15 @@ def api_token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
 
 
 def api_token_authenticate(*, raw_token: str) -> User | None:
+    """The user of a live token: known, not revoked, not expired, its user active; else None (401)."""
+    now = timezone.now()
     token = (
         ApiToken.objects.select_related("user", "user__org_unit")
-        .filter(token_hash=ApiToken.hash(raw_token), revoked_at__isnull=True, user__is_active=True)
+        .filter(token_hash=ApiToken.hash(raw_token), revoked_at__isnull=True, expires_at__gt=now, user__is_active=True)
         .first()
     )
     if token is None:
         return None
-    now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from anxin.complaints import selectors, services
-from anxin.complaints.models import Complaint
+from anxin.complaints.choices import Category, ComplaintChannel, ComplaintStatus, ResponsibleParty, RootCause, Severity
+from anxin.complaints.models import Complaint, ComplaintEvent
+from anxin.core.api import Id, PageNumber, PageSize, model_text, one_of, page_slice
 from anxin.core.errors import NotFound, ValidationFailed
 from anxin.core.scoping import get_visible_or_404
 
 router = Router(tags=["complaints"])
+ACTIONS = ("assign", "escalate", "resolve", "close", "reopen")
+EventNote = model_text(ComplaintEvent, "note")
 
 
 class EventOut(Schema):
@@ -64,23 +67,23 @@ class ComplaintPage(Schema):
 
 
 class ComplaintIn(Schema):
-    customer_id: int | None = None
-    order_id: int | None = None
-    technician_id: int | None = None
-    severity: str = "minor"
-    category: str
-    channel: str = "hotline"
-    description: str
+    customer_id: Id | None = None
+    order_id: Id | None = None
+    technician_id: Id | None = None
+    severity: one_of(Severity.values) = Severity.MINOR.value
+    category: one_of(Category.values)
+    channel: one_of(ComplaintChannel.values) = ComplaintChannel.HOTLINE.value
+    description: model_text(Complaint, "description")
 
 
 class ActionIn(Schema):
-    assignee_id: int | None = None
-    reason: str = ""
-    note: str = ""
-    resolution: str = ""
-    root_cause: str = ""
-    root_cause_note: str = ""
-    responsible_party: str = ""
+    assignee_id: Id | None = None
+    reason: EventNote = ""
+    note: EventNote = ""
+    resolution: model_text(Complaint, "resolution") = ""
+    root_cause: one_of(["", *RootCause.values]) = ""
+    root_cause_note: model_text(Complaint, "root_cause_note") = ""
+    responsible_party: one_of(["", *ResponsibleParty.values]) = ""
 
 
 def complaint_out(c: Complaint, user, *, detail: bool = False):
@@ -132,11 +135,16 @@ def _detail(complaint_id: int, user):
 
 
 @router.get("", response=ComplaintPage)
-def list_complaints(request, status: str = "", severity: str = "", overdue: bool = False, page: int = 1, page_size: int = 0):
-    size = min(page_size or settings.ANXIN_PAGE_SIZE, 200)
-    qs = selectors.complaint_list(user=request.auth, status=status, severity=severity, overdue=overdue)
-    start = max(page - 1, 0) * size
-    return ComplaintPage(count=qs.count(), results=[complaint_out(c, request.auth) for c in qs[start : start + size]])
+def list_complaints(
+    request,
+    status: one_of(ComplaintStatus.values) | None = None,
+    severity: one_of(Severity.values) | None = None,
+    overdue: bool = False,
+    page: PageNumber = 1,
+    page_size: PageSize | None = None,
+):
+    qs = selectors.complaint_list(user=request.auth, status=status or "", severity=severity or "", overdue=overdue)
+    return ComplaintPage(count=qs.count(), results=[complaint_out(c, request.auth) for c in qs[page_slice(page, page_size)]])
 
 
 @router.post("", response={201: ComplaintDetailOut})
@@ -146,12 +154,12 @@ def create_complaint(request, payload: ComplaintIn):
 
 
 @router.get("/{complaint_id}", response=ComplaintDetailOut)
-def get_complaint(request, complaint_id: int):
+def get_complaint(request, complaint_id: Id):
     return _detail(complaint_id, request.auth)
 
 
 @router.post("/{complaint_id}/actions/{action}", response=ComplaintDetailOut)
-def complaint_action(request, complaint_id: int, action: str, payload: ActionIn):
+def complaint_action(request, complaint_id: Id, action: one_of(ACTIONS), payload: ActionIn):
     user = request.auth
     if action == "assign":
         if payload.assignee_id is None:

@@ -57,3 +57,11 @@ class InvalidTransition(Conflict):
 class StaleVersion(Conflict):
     code = "stale_version"
     default_message = _("Someone else changed this record first; reload and try again.")
+
+
+class TooManyRequests(ApplicationError):
+    """A per-user limit was reached (e.g. customer searches per minute); the caller waits and retries."""
+
+    status = 429
+    code = "too_many_requests"
+    default_message = _("Too many requests; wait a moment and try again.")

@@ -13,3 +13,11 @@ def purge_idempotency_records() -> int:
     from anxin.core.services import idempotency_records_purge
 
     return idempotency_records_purge()
+
+
+@periodic(every=timedelta(hours=6), name="core.purge_outbox_events")
+def purge_outbox_events() -> int:
+    """Drop the outbox events whose every handler ran, past ANXIN_OUTBOX_KEEP_DAYS (decision 0040)."""
+    from anxin.core.outbox import events_purge
+
+    return events_purge()

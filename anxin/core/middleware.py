@@ -1,13 +1,19 @@
-"""API token authentication and Idempotency-Key handling for ``/api/`` requests."""
+"""API token authentication and Idempotency-Key handling for ``/api/`` requests; the early refusals
+of oversized uploads and of text no database can store."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
@@ -72,6 +78,8 @@ class IdempotencyMiddleware:
             return self.get_response(request)
         if len(key) > 200:
             return _error(400, "invalid_idempotency_key", _("Idempotency-Key is longer than 200 characters."))
+        if _bad_text(key):
+            return _error(400, "invalid_idempotency_key", _("Idempotency-Key holds a character that cannot be stored (NUL)."))
         digest = hashlib.sha256(request.body).hexdigest()
         route = request.path
         # A claim without an answer this old belongs to a request that died (worker killed
@@ -124,3 +132,134 @@ def json_body(request) -> dict:
         return json.loads(request.body or b"{}")
     except ValueError:
         return {}
+
+
+def _refusal(request, status: int, code: str, message: str, fields: dict | None = None) -> HttpResponse:
+    """The API's error format on an API path; the translated error page anywhere else."""
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"error": {"code": code, "message": str(message), "fields": fields or {}}}, status=status)
+    from anxin.core.views import error_page
+
+    return error_page(request, status=status, message=message)
+
+
+MB = 1024 * 1024
+# Room for the multipart boundaries and the small fields next to the file (kind, line, CSRF token).
+FORM_OVERHEAD = 256 * 1024
+
+
+class UploadSizeMiddleware:
+    """A body larger than the upload limit is refused (413) from its ``Content-Length``, before it is read.
+
+    One ceiling for every request (``ANXIN_REQUEST_MAX_MB``: a completion report with all its photos)
+    and the one-file limit (``ANXIN_UPLOAD_MAX_MB``) for the views that take a single file
+    (``ANXIN_SINGLE_FILE_VIEWS``); a body without files (JSON, a plain form) is held to Django's
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE``. Decision 0030.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if not (request.content_type or "").startswith("multipart/") and length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            # JSON or a plain form is read into memory whole: Django's own limit, said in our format.
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            message = _("The request body is larger than %(limit)s KB.") % {"limit": limit // 1024}
+            return _refusal(request, 413, "too_large", message)
+        single = settings.ANXIN_UPLOAD_MAX_MB * MB + FORM_OVERHEAD
+        if length > single:
+            limit_mb = settings.ANXIN_REQUEST_MAX_MB
+            if length <= limit_mb * MB + FORM_OVERHEAD:
+                try:
+                    view_name = resolve(request.path_info).view_name
+                except Resolver404:
+                    view_name = ""
+                limit_mb = settings.ANXIN_UPLOAD_MAX_MB if view_name in settings.ANXIN_SINGLE_FILE_VIEWS else None
+            if limit_mb is not None:
+                return _refusal(
+                    request,
+                    413,
+                    "too_large",
+                    _("The upload is larger than %(limit)s MB.") % {"limit": limit_mb},
+                    {"file": [_("The upload is larger than %(limit)s MB.") % {"limit": limit_mb}]},
+                )
+        return self.get_response(request)
+
+
+def _bad_text(value: str) -> bool:
+    """NUL, or a lone surrogate (``"\\ud800"`` in JSON): no database column can hold it."""
+    if "\x00" in value:
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _bad_json_path(value, path: str = "") -> str | None:
+    if isinstance(value, str):
+        return path or "request" if _bad_text(value) else None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        if isinstance(key, str) and _bad_text(key):
+            return path or "request"
+        found = _bad_json_path(item, f"{path}.{key}" if path else str(key))
+        if found:
+            return found
+    return None
+
+
+def _bad_parameter(request) -> str | None:
+    """The first query-string, form or JSON value (or name) that holds NUL or a lone surrogate."""
+    sources = [request.GET]
+    if request.method in ("POST", "PUT", "PATCH"):
+        content_type = request.content_type or ""
+        if content_type == "application/json" or content_type.endswith("+json"):
+            try:
+                body = json.loads(request.body or b"null")
+            except ValueError:
+                body = None  # not JSON at all: the API's parser answers that
+            found = _bad_json_path(body, "")
+            if found:
+                return found
+        elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            # An unreadable form is left to the view's own parsing to answer.
+            with contextlib.suppress(MultiPartParserError, SuspiciousOperation):
+                sources.append(request.POST)
+    for source in sources:
+        for key, values in source.lists():
+            if _bad_text(key) or any(isinstance(v, str) and _bad_text(v) for v in values):
+                return key
+    return None
+
+
+class TextSanityMiddleware:
+    """Refuses a NUL character (or a lone surrogate) in any parameter: 422 naming it on the API, a
+    translated 400 page elsewhere. PostgreSQL cannot store NUL in text (``DataError``: a 500) and
+    SQLite would store it, so the request is answered before any view or query sees it (decision 0027).
+
+    Runs after ``IdempotencyMiddleware``, which reads the raw body first (a form parsed from the
+    stream could not be read raw any more).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        name = _bad_parameter(request)
+        if name is not None:
+            message = _("This value holds a character that cannot be stored (NUL).")
+            if request.path.startswith(API_PREFIX):
+                return _refusal(request, 422, "invalid", _("Some fields are not valid."), {name: [message]})
+            return _refusal(request, 400, "invalid", message)
+        return self.get_response(request)

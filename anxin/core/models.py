@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class IdempotencyRecord(models.Model):
@@ -69,3 +70,62 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("outbox delivery", "Pending")
+    DONE = "done", pgettext_lazy("outbox delivery", "Done")
+    STUCK = "stuck", pgettext_lazy("outbox delivery", "Stuck")
+
+
+class OutboxEvent(models.Model):
+    """A domain event (领域事件) kept in the outbox: written in the publisher's transaction, so it
+    exists exactly when the change that raised it committed. Its durable handlers run after commit,
+    one ``OutboxDelivery`` each (decision 0039)."""
+
+    name = models.CharField(_("event"), max_length=100)
+    # JSON only (ids, strings, ISO times): checked by ``core.events.publish`` before it is written.
+    payload = models.JSONField(_("payload"), default=dict)
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("domain event")
+        verbose_name_plural = _("domain events")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.pk}"
+
+
+class OutboxDelivery(models.Model):
+    """One durable handler's progress on one event (事件投递): claimed by a runner with a conditional
+    UPDATE and a lease, marked done in the handler's own transaction, retried with backoff after a
+    failure and stuck after ``ANXIN_OUTBOX_MAX_ATTEMPTS`` tries (decision 0039)."""
+
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("event"))
+    # The handler's registered name (stable across deploys), not its Python path.
+    handler = models.CharField(_("event handler"), max_length=100)
+    status = models.CharField(_("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    # The runner holding the delivery (a random token per claim) and until when; a claim past its
+    # lease belongs to a runner that died and is taken over.
+    claim_token = models.CharField(max_length=32, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("event delivery")
+        verbose_name_plural = _("event deliveries")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["event", "handler"], name="outbox_delivery_once_per_handler")]
+        indexes = [
+            # The runner's question, "what is due?", reads only pending rows.
+            models.Index(fields=["next_attempt_at", "id"], condition=models.Q(status="pending"), name="outbox_delivery_due"),
+            models.Index(fields=["status", "last_attempt_at"], name="outbox_delivery_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.handler} ← {self.event_id}"

@@ -1,15 +1,32 @@
 from __future__ import annotations
 
-from django.conf import settings
-from ninja import Router, Schema, Status
+from typing import Annotated
 
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from anxin.core.api import Id, PageNumber, PageSize, model_text, one_of, page_slice
 from anxin.core.scoping import get_visible_or_404
-from anxin.customers.models import Customer
+from anxin.customers.choices import CustomerGroup
+from anxin.customers.models import Customer, CustomerAddress
 from anxin.customers.search import customer_search
-from anxin.customers.selectors import contact_visible, contact_visible_ids, customer_list, mask_address, mask_phone
+from anxin.customers.selectors import (
+    DealerCard,
+    contact_visible,
+    contact_visible_ids,
+    customer_list,
+    customer_search_throttle,
+    dealer_cards,
+    dealer_unit_of,
+    mask_address,
+    mask_phone,
+)
 from anxin.customers.services import customer_create
 
 router = Router(tags=["customers"])
+# What a person types into a search box (the longest an address or a note could hold).
+SearchText = Annotated[str, Field(max_length=200)]
+PhoneText = Annotated[str, Field(max_length=30)]
 
 
 class PhoneOut(Schema):
@@ -38,15 +55,18 @@ class CustomerOut(Schema):
     phones: list[PhoneOut]
     addresses: list[AddressOut]
     contact_masked: bool
+    # True for a dealer's view of a customer: only what its own people recorded (decision 0023).
+    partial: bool = False
 
 
 class CustomerIn(Schema):
-    name: str
-    phones: list[str]
-    address: str
-    group: str = "urban"
+    name: model_text(Customer, "name")
+    # As typed ("138 1234 5678", "+86-…"): normalized to CustomerPhone.number by the service.
+    phones: Annotated[list[PhoneText], Field(max_length=5)]
+    address: model_text(CustomerAddress, "text")
+    group: one_of(CustomerGroup.values) = CustomerGroup.URBAN.value
     marketing_consent: bool = False
-    notes: str = ""
+    notes: model_text(Customer, "notes") = ""
 
 
 class CustomerPage(Schema):
@@ -54,7 +74,38 @@ class CustomerPage(Schema):
     results: list[CustomerOut]
 
 
+def dealer_customer_out(customer: Customer, card: DealerCard) -> CustomerOut:
+    """A dealer's view: the name, numbers and addresses it typed; nothing of the archive."""
+    return CustomerOut(
+        id=customer.pk,
+        name=card.name,
+        group="",
+        is_vip=False,
+        region=None,
+        phones=[PhoneOut(number=n, kind="", is_primary=i == 0) for i, n in enumerate(card.phones)],
+        addresses=[
+            AddressOut(id=0, text=t, province="", city="", district="", division_code="", market_tier=0, needs_review=False)
+            for t in card.addresses
+        ],
+        contact_masked=False,
+        partial=True,
+    )
+
+
+def customers_out(customers: list[Customer], user) -> list[CustomerOut]:
+    """``customer_out`` for many customers: contact masking and a dealer's cards in one query each."""
+    unit = dealer_unit_of(user)
+    if unit is not None:
+        cards = dealer_cards(unit=unit, customer_ids=[c.pk for c in customers])
+        return [dealer_customer_out(c, cards[c.pk]) for c in customers]
+    visible = contact_visible_ids(user=user, customer_ids=[c.pk for c in customers])
+    return [customer_out(c, user, full=c.pk in visible) for c in customers]
+
+
 def customer_out(customer: Customer, user, *, full: bool | None = None) -> CustomerOut:
+    unit = dealer_unit_of(user)
+    if unit is not None:
+        return dealer_customer_out(customer, dealer_cards(unit=unit, customer_ids=[customer.pk])[customer.pk])
     if full is None:
         full = contact_visible(user=user, customer=customer)
     return CustomerOut(
@@ -84,13 +135,14 @@ def customer_out(customer: Customer, user, *, full: bool | None = None) -> Custo
 
 
 @router.get("", response=CustomerPage)
-def list_customers(request, q: str = "", group: str = "", page: int = 1, page_size: int = 0):
-    size = min(page_size or settings.ANXIN_PAGE_SIZE, 200)
-    qs = customer_list(user=request.auth, q=q, group=group).order_by("-id")
-    start = max(page - 1, 0) * size
-    customers = list(qs[start : start + size])
-    visible = contact_visible_ids(user=request.auth, customer_ids=[c.pk for c in customers])
-    return CustomerPage(count=qs.count(), results=[customer_out(c, request.auth, full=c.pk in visible) for c in customers])
+def list_customers(
+    request, q: SearchText = "", group: one_of(CustomerGroup.values) | None = None, page: PageNumber = 1, page_size: PageSize | None = None
+):
+    if q.strip():
+        customer_search_throttle(user=request.auth)
+    qs = customer_list(user=request.auth, q=q, group=group or "").order_by("-id")
+    customers = list(qs[page_slice(page, page_size)])
+    return CustomerPage(count=qs.count(), results=customers_out(customers, request.auth))
 
 
 class SearchHitOut(Schema):
@@ -107,29 +159,26 @@ class SearchOut(Schema):
 
 
 @router.get("/search", response=SearchOut)
-def search_customers(request, q: str = "", limit: int = 20):
+def search_customers(request, q: SearchText = "", limit: Annotated[int, Field(ge=1, le=50)] = 20):
     """Find customers by any one of: phone, its last 4+ digits, name (1–2 Chinese characters
     too), pinyin or initials, an address fragment, an appliance serial, an order number."""
-    result = customer_search(user=request.auth, q=q, limit=max(1, min(limit, 50)))
-    customers = [hit.customer for hit in result.hits]
-    visible = contact_visible_ids(user=request.auth, customer_ids=[c.pk for c in customers])
+    if q.strip():
+        customer_search_throttle(user=request.auth)
+    result = customer_search(user=request.auth, q=q, limit=limit)
+    outs = customers_out([hit.customer for hit in result.hits], request.auth)
     hits = []
-    for hit in result.hits:
-        full = hit.customer.pk in visible
+    for hit, out in zip(result.hits, outs, strict=True):
+        full = not out.contact_masked
         # A masked caller must not learn the full number from the matched text either.
         text = hit.matched_text if full or hit.matched != "phone" else mask_phone(hit.matched_text)
         if hit.matched == "address" and not full:
             text = ""
-        hits.append(
-            SearchHitOut(
-                customer=customer_out(hit.customer, request.auth, full=full), score=hit.score, matched=hit.matched, matched_text=text
-            )
-        )
+        hits.append(SearchHitOut(customer=out, score=hit.score, matched=hit.matched, matched_text=text))
     return SearchOut(query=result.query, hint=result.hint, results=hits)
 
 
 @router.get("/{customer_id}", response=CustomerOut)
-def get_customer(request, customer_id: int):
+def get_customer(request, customer_id: Id):
     customer = get_visible_or_404(Customer, request.auth, pk=customer_id)
     return customer_out(customer, request.auth)
 

@@ -10,7 +10,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from anxin.catalog.models import ProductModel
+from anxin.core.limits import max_length_of, validate_business_date
 from anxin.customers.choices import CustomerGroup, MarketTier
+from anxin.customers.models import Customer
 
 
 class CustomerForm(forms.Form):
@@ -40,7 +42,9 @@ class CustomerForm(forms.Form):
         required=False,
         help_text=_("Only with the customer's consent; they may opt out at any time."),
     )
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(
+        label=_("Notes"), required=False, max_length=max_length_of(Customer, "notes"), widget=forms.Textarea(attrs={"rows": 3})
+    )
     create_anyway = forms.BooleanField(label=_("This is a different customer: create anyway"), required=False)
 
     def phones(self) -> list[str]:
@@ -56,10 +60,16 @@ class ApplianceForm(forms.Form):
     )
     serial = forms.CharField(label=_("Serial / barcode"), max_length=40, required=False)
     purchase_date = forms.DateField(
-        label=_("Purchase date"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        validators=[validate_business_date],
+        label=_("Purchase date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     install_date = forms.DateField(
-        label=_("Install date"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        validators=[validate_business_date],
+        label=_("Install date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     store_name = forms.CharField(label=_("Store"), max_length=100, required=False)
     invoice_no = forms.CharField(label=_("Invoice number"), max_length=40, required=False)
@@ -89,7 +99,9 @@ class CustomerEditForm(forms.Form):
         required=False,
         help_text=_("Unticking records the opt-out time."),
     )
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(
+        label=_("Notes"), required=False, max_length=max_length_of(Customer, "notes"), widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def tag_names(self) -> list[str]:
         raw = self.cleaned_data.get("tags", "").replace("，", ",").replace("、", ",")

@@ -125,6 +125,9 @@ class CustomerAddress(models.Model):
     market_tier = models.PositiveSmallIntegerField(_("market tier"), choices=MarketTier.choices, default=MarketTier.UNKNOWN)
     needs_review = models.BooleanField(_("needs correction"), default=False)
     is_primary = models.BooleanField(_("primary"), default=False)
+    # Typed with a dealer's sale for a customer already in the archive: the install goes there, but
+    # the archive does not take it as the customer's address until an agent confirms it (decision 0023).
+    unconfirmed = models.BooleanField(_("to confirm"), default=False)
 
     history = HistoricalRecords()
 

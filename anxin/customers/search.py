@@ -151,14 +151,18 @@ def _prefix(kind: int, prefix: str) -> Q:
     return Q(kind=kind, token__gte=prefix, token__lt=prefix + "\U0010ffff")
 
 
-def _plan(q: str) -> list[tuple[int, Q, int]]:
-    """(kind, condition, base score) for each index scan the query calls for."""
+def _plan(q: str, *, phone_tail: bool = True) -> list[tuple[int, Q, int]]:
+    """(kind, condition, base score) for each index scan the query calls for. Without ``phone_tail``
+    (a user who sees numbers masked) digits match a whole number only, never its last digits."""
     plans: list[tuple[int, Q, int]] = []
     digits = re.sub(r"[\s\-()+]", "", q)
     lowered = q.lower()
     if digits.isdigit() and len(digits) >= 4:
         # The caller's whole number or its last N digits: both are prefixes of the reversed number.
-        plans.append((Kind.PHONE_TAIL, _prefix(Kind.PHONE_TAIL, digits[::-1]), 100))
+        if phone_tail:
+            plans.append((Kind.PHONE_TAIL, _prefix(Kind.PHONE_TAIL, digits[::-1]), 100))
+        else:
+            plans.append((Kind.PHONE_TAIL, Q(kind=Kind.PHONE_TAIL, token=digits[::-1][:MAX_TOKEN]), 100))
     if _CJK.search(q):
         compact = re.sub(r"\s+", "", q)
         if len(compact) <= NAME_GRAM:
@@ -174,10 +178,14 @@ def _plan(q: str) -> list[tuple[int, Q, int]]:
     return plans
 
 
-def token_q(q: str, kinds: set[int]) -> Q | None:
+def token_q(q: str, kinds: set[int], *, user=None) -> Q | None:
     """The index conditions ``q`` calls for among ``kinds`` (OR-ed), or ``None`` when it calls for none:
-    for another app's search on customers (the order list's box), with the same tokenisation."""
-    conditions = [condition for kind, condition, _base in _plan(q) if kind in kinds]
+    for another app's search on customers (the order list's box), with the same tokenisation. Given
+    the searching ``user``, a phone query matches as their own customer search does (decision 0024)."""
+    from anxin.customers.selectors import phone_tail_search_allowed
+
+    phone_tail = user is None or phone_tail_search_allowed(user)
+    conditions = [condition for kind, condition, _base in _plan(q, phone_tail=phone_tail) if kind in kinds]
     if not conditions:
         return None
     found = conditions[0]
@@ -192,8 +200,22 @@ def _archive_wide(user) -> bool:
     return user.sees_everything or user.role in ARCHIVE_WIDE_ROLES
 
 
+def _dealer_search(*, user, unit, q: str, limit: int) -> SearchResult:
+    """A dealer searches what its own people recorded, never the archive's index (decision 0023)."""
+    from anxin.customers.selectors import dealer_customer_matches
+
+    result = SearchResult(query=q)
+    matches = dealer_customer_matches(user=user, unit=unit, q=q, limit=limit)
+    by_id = Customer.objects.visible_to(user).filter(pk__in=[cid for cid, _m in matches]).prefetch_related("phones", "addresses").in_bulk()
+    for cid, matched in matches:
+        if cid in by_id:
+            result.hits.append(Hit(customer=by_id[cid], score=100, matched=matched))
+    return result
+
+
 def customer_search(*, user, q: str, limit: int = 20) -> SearchResult:
     """Ranked customers visible to ``user`` matching ``q``; a hint instead of a scan for too-short input."""
+    from anxin.customers.selectors import dealer_unit_of, phone_tail_search_allowed
     from anxin.orders.models import WorkOrder
 
     q = (q or "").strip()
@@ -204,6 +226,10 @@ def customer_search(*, user, q: str, limit: int = 20) -> SearchResult:
     if len(q) < 2 and not _CJK.search(q):
         result.hint = _("Type at least 2 letters or digits, or 1 Chinese character.")
         return result
+
+    unit = dealer_unit_of(user)
+    if unit is not None:
+        return _dealer_search(user=user, unit=unit, q=q, limit=limit)
 
     visible = Customer.objects.visible_to(user)
     scores: dict[int, tuple[int, str, str]] = {}
@@ -220,7 +246,7 @@ def customer_search(*, user, q: str, limit: int = 20) -> SearchResult:
         order = ("-customer_id",) if "token" in dict(condition.children) else ("token", "customer_id")
         return list(rows.order_by(*order).values_list("customer_id", "token")[:CANDIDATES_PER_KIND])
 
-    plans = _plan(q)
+    plans = _plan(q, phone_tail=phone_tail_search_allowed(user))
     if not plans and not re.fullmatch(r"[A-Za-z]{0,2}\d{6,}", q):
         result.hint = _("Type at least 4 digits of a phone number, or a name, pinyin, address, serial or order number.")
         return result
@@ -244,7 +270,8 @@ def customer_search(*, user, q: str, limit: int = 20) -> SearchResult:
             consider(cid, base + (5 if exact else 0), FIELD_OF_KIND[kind], token[::-1] if kind == Kind.PHONE_TAIL else token)
 
     if re.fullmatch(r"[A-Za-z]{0,2}\d{6,}", q):
-        orders = WorkOrder.objects.filter(prefix_q("number", q.upper())).values_list("customer_id", "number")[:20]
+        # Only the orders the user may see: an order number outside the scope finds nobody.
+        orders = WorkOrder.objects.visible_to(user).filter(prefix_q("number", q.upper())).values_list("customer_id", "number")[:20]
         for cid, number in orders:
             consider(cid, 95, "order", number)
 

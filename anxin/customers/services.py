@@ -22,7 +22,9 @@ from anxin.customers.search import reindex_customers
 CUSTOMER_CREATE_ROLES = (Role.HQ_MANAGER, Role.AGENT, Role.REGION_DIRECTOR, Role.OUTLET_MANAGER, Role.DEALER)
 # Who may edit a customer's profile, phones and addresses: those who register them, plus the
 # callback agents (a callback often turns up a new number or a customer who wants no marketing).
-CUSTOMER_EDIT_ROLES = (*CUSTOMER_CREATE_ROLES, Role.CALLBACK_AGENT)
+# Not dealers: the archive is shared nationwide and a dealer sees only what its sales recorded; what
+# it types for a known customer waits for an agent's confirmation instead (decision 0023).
+CUSTOMER_EDIT_ROLES = (Role.HQ_MANAGER, Role.AGENT, Role.REGION_DIRECTOR, Role.OUTLET_MANAGER, Role.CALLBACK_AGENT)
 # Who may merge two customer records (duplicates found by the hotline or a region).
 CUSTOMER_MERGE_ROLES = (Role.HQ_MANAGER, Role.AGENT, Role.REGION_DIRECTOR)
 # Roles that see masked contacts but may reveal them, one customer at a time, with a logged reason.
@@ -115,7 +117,10 @@ def customer_create(
 
 
 @transaction.atomic
-def address_add(*, actor: User, customer: Customer, text: str, primary: bool = False, parsed=None) -> CustomerAddress:
+def address_add(
+    *, actor: User, customer: Customer, text: str, primary: bool = False, parsed=None, unconfirmed: bool = False
+) -> CustomerAddress:
+    """Save an address (parsed); ``unconfirmed`` marks one a dealer typed for a known customer (decision 0023)."""
     parsed = parsed or parse_address(text)
     row = CustomerAddress(
         customer=customer,
@@ -127,9 +132,10 @@ def address_add(*, actor: User, customer: Customer, text: str, primary: bool = F
         division_code=parsed.division_code,
         market_tier=parsed.market_tier,
         needs_review=not parsed.resolved,
-        is_primary=primary,
+        is_primary=primary and not unconfirmed,
+        unconfirmed=unconfirmed,
     )
-    audited(row, actor, "created").save()
+    audited(row, actor, "created from a dealer sale, to confirm" if unconfirmed else "created").save()
     reindex_customers([customer.pk])
     return row
 
@@ -357,6 +363,7 @@ def address_set_primary(*, actor: User, address: CustomerAddress) -> CustomerAdd
     _require(actor, CUSTOMER_EDIT_ROLES, _("Your role may not edit customers."))
     _clear_primary(CustomerAddress.objects.filter(customer_id=address.customer_id).exclude(pk=address.pk), actor)
     address.is_primary = True
+    address.unconfirmed = False  # a dealer-typed address made the customer's primary is confirmed by that
     audited(address, actor, "primary changed").save()
     return address
 

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from anxin.accounts.choices import OrgKind
 from anxin.core.audit import history_entries
-from anxin.core.errors import ApplicationError, ValidationFailed
+from anxin.core.errors import ApplicationError, TooManyRequests, ValidationFailed
 from anxin.core.scoping import get_visible_or_404
 from anxin.core.services import activity_record
 from anxin.customers.choices import CustomerGroup
@@ -46,8 +46,12 @@ from anxin.customers.models import Appliance, Customer, CustomerAddress, Custome
 from anxin.customers.search import customer_search
 from anxin.customers.selectors import (
     CUSTOMER_EXPORT_ROLES,
+    contact_visible,
     contact_visible_ids,
     customer_list,
+    customer_search_throttle,
+    dealer_cards,
+    dealer_unit_of,
     mask_address,
     mask_phone,
 )
@@ -72,7 +76,7 @@ from anxin.customers.services import (
 )
 from anxin.orders.models import WorkOrder
 from anxin.orders.services import ORDER_CREATE_ROLES
-from anxin.web.errors import add_service_errors
+from anxin.web.errors import add_service_errors, ui_error
 from anxin.web.exports import table_response
 
 # Who may add an appliance to a customer's archive: the same people who register customers.
@@ -99,6 +103,9 @@ class CustomerRow:
     name_html: SafeString | str = ""
     phone_html: SafeString | str = ""
     address_html: SafeString | str = ""
+    # A dealer's row: only what its own people recorded (name, numbers, address; decision 0023).
+    partial: bool = False
+    name: str = ""
 
 
 def _primary_first(items):
@@ -108,6 +115,20 @@ def _primary_first(items):
 def customer_rows(*, user, customers) -> list[CustomerRow]:
     """Rows for a page or an export; ``customers`` must have phones and addresses prefetched."""
     customers = list(customers)
+    unit = dealer_unit_of(user)
+    if unit is not None:
+        cards = dealer_cards(unit=unit, customer_ids=[c.pk for c in customers])
+        return [
+            CustomerRow(
+                customer=c,
+                masked=False,
+                phones=list(cards[c.pk].phones),
+                address_text=(cards[c.pk].addresses or [""])[0],
+                partial=True,
+                name=cards[c.pk].name,
+            )
+            for c in customers
+        ]
     visible = contact_visible_ids(user=user, customer_ids=[c.pk for c in customers])
     rows = []
     for c in customers:
@@ -116,7 +137,7 @@ def customer_rows(*, user, customers) -> list[CustomerRow]:
         addresses = _primary_first(c.addresses.all())
         address = addresses[0] if addresses else None
         text = "" if address is None else (address.text if full else mask_address(address.text, address.district))
-        rows.append(CustomerRow(customer=c, masked=not full, phones=phones, address=address, address_text=text))
+        rows.append(CustomerRow(customer=c, masked=not full, phones=phones, address=address, address_text=text, name=c.name))
     return rows
 
 
@@ -162,17 +183,6 @@ def highlight(text: str, needle: str) -> SafeString:
     return mark_safe(f"{escape(text[:at])}<mark>{escape(text[at:end])}</mark>{escape(text[end:])}")  # noqa: S308 (escaped)
 
 
-def _highlight_phone(shown: str, digits: str) -> SafeString:
-    """Mark the queried digits in the number as shown; a masked number only has its visible tail marked."""
-    if digits in shown:
-        return highlight(shown, digits)
-    visible_tail = shown.rsplit("*", 1)[-1]
-    common = 0
-    while common < min(len(visible_tail), len(digits)) and visible_tail[-common - 1] == digits[-common - 1]:
-        common += 1
-    return highlight(shown, visible_tail[-common:]) if common else escape(shown)
-
-
 def search_rows(*, user, hits, q: str) -> list[CustomerRow]:
     """List rows for ranked search hits, each saying which field matched, the match marked where shown."""
     customers = [h.customer for h in hits]
@@ -184,6 +194,8 @@ def search_rows(*, user, hits, q: str) -> list[CustomerRow]:
     for row, hit in zip(rows, hits, strict=True):
         c = row.customer
         row.matched, row.matched_label = hit.matched, labels.get(hit.matched, hit.matched)
+        if row.partial:
+            continue  # a dealer's row shows what it recorded, as recorded
         if hit.matched == "phone" and digits:
             phones = _primary_first(c.phones.all())
             match = next((p for p in phones if digits in p.number), None)
@@ -192,7 +204,8 @@ def search_rows(*, user, hits, q: str) -> list[CustomerRow]:
                 if shown in row.phones:  # the matching number first, the others counted after it
                     row.phones.remove(shown)
                 row.phones.insert(0, shown)
-                row.phone_html = _highlight_phone(shown, digits)
+                # Matched digits are marked only where the whole number is shown (decision 0024).
+                row.phone_html = highlight(shown, digits) if not row.masked else escape(shown)
         elif hit.matched == "name":
             row.name_html = highlight(c.name, compact)
         elif hit.matched == "pinyin":
@@ -203,7 +216,7 @@ def search_rows(*, user, hits, q: str) -> list[CustomerRow]:
             if match is not None:
                 row.address = match
                 row.address_text = match.text if not row.masked else mask_address(match.text, match.district)
-                row.address_html = highlight(row.address_text, compact)
+                row.address_html = highlight(row.address_text, compact) if not row.masked else escape(row.address_text)
         elif hit.matched in ("serial", "order"):
             row.matched_html = highlight(hit.matched_text, q.strip())
     return rows
@@ -214,8 +227,12 @@ SEARCH_LIMIT = 50
 
 
 def _search(user, filters: dict):
-    """The ranked search of the list (and its export), narrowed by the group / VIP filters."""
+    """The ranked search of the list (and its export), narrowed by the group / VIP filters; counted
+    against the user's search limit (``TooManyRequests`` past it)."""
+    customer_search_throttle(user=user)
     search = customer_search(user=user, q=filters["q"], limit=SEARCH_LIMIT)
+    if dealer_unit_of(user) is not None:
+        return search, search.hits  # no group / VIP filter on what the dealer may not see
     hits = [
         h
         for h in search.hits
@@ -230,9 +247,14 @@ def customer_list_view(request):
     filters = _filters(request)
     search = None
     page = None
+    error = None
     if filters["q"]:
-        search, hits = _search(request.user, filters)
-        rows = search_rows(user=request.user, hits=hits, q=filters["q"])
+        try:
+            search, hits = _search(request.user, filters)
+        except TooManyRequests as exc:
+            error, rows = ui_error(exc), []
+        else:
+            rows = search_rows(user=request.user, hits=hits, q=filters["q"])
     else:
         qs = customer_list(user=request.user, **filters)
         paginator = Paginator(qs, settings.ANXIN_PAGE_SIZE)
@@ -248,8 +270,9 @@ def customer_list_view(request):
         "groups": CustomerGroup.choices,
         "can_export": _can_export(request.user),
         "can_create": request.user.has_role(*CUSTOMER_CREATE_ROLES),
+        "error": error,
     }
-    return render(request, "customers/customer_list.html", context)
+    return render(request, "customers/customer_list.html", context, status=error.status if error else 200)
 
 
 def _export_header() -> list[str]:
@@ -272,6 +295,21 @@ def _export_header() -> list[str]:
 def _export_values(row: CustomerRow) -> list:
     c = row.customer
     yes, no = _("Yes"), _("No")
+    if row.partial:  # a dealer exports what it recorded, nothing of the archive
+        return [
+            c.pk,
+            row.name,
+            "",
+            "",
+            "",
+            row.phones[0] if row.phones else "",
+            " / ".join(row.phones[1:]),
+            row.address_text,
+            "",
+            "",
+            "",
+            "",
+        ]
     return [
         c.pk,
         c.name,
@@ -299,7 +337,11 @@ def customer_export(request):
     filters = _filters(request)
     if filters["q"]:
         # A search exports exactly the customers the page lists, in the same order.
-        _unused, hits = _search(request.user, filters)
+        try:
+            _unused, hits = _search(request.user, filters)
+        except TooManyRequests as exc:
+            messages.error(request, str(exc.message))
+            return redirect(reverse("customer_list"))
         qs = [h.customer for h in hits]
         total = len(qs)
     else:
@@ -361,11 +403,11 @@ def _order_url_builder():
 
 def _history(customer: Customer, phones, addresses, *, masked: bool) -> list[dict]:
     entries = history_entries(customer, *phones, *addresses)[:100]
-    contact_objects = {str(CustomerPhone._meta.verbose_name), str(CustomerAddress._meta.verbose_name)}
+    contact_objects = (CustomerPhone, CustomerAddress)
     types = {"+": pgettext("history", "Created"), "~": pgettext("history", "Changed"), "-": pgettext("history", "Deleted")}
     for e in entries:
         e["type_label"] = types.get(e["type"], e["type"])
-        if masked and e["object"] in contact_objects:
+        if masked and e["model"] in contact_objects:
             for change in e["changes"]:
                 change["old"] = "****" if change["old"] not in (None, "") else change["old"]
                 change["new"] = "****" if change["new"] not in (None, "") else change["new"]
@@ -454,6 +496,40 @@ def detail_context(request, customer: Customer, *, revealed: bool = False, revea
     }
 
 
+def dealer_detail_context(request, customer: Customer, unit) -> dict:
+    """A dealer's page of a customer: what its people recorded, the appliances it sold, its orders."""
+    user = request.user
+    card = dealer_cards(unit=unit, customer_ids=[customer.pk])[customer.pk]
+    today = timezone.localdate()
+    appliances = []
+    for a in card.appliances:
+        tone, words = warranty_state(a, today)
+        appliances.append({"appliance": a, "tone": tone, "warranty": words})
+    orders = list(WorkOrder.objects.visible_to(user).filter(customer=customer).order_by("-created_at", "-id")[:50])
+    order_url = _order_url_builder()
+    for o in orders:
+        o.url = order_url(o.pk)
+    Sale = apps.get_model("sales", "SaleRegistration")
+    return {
+        "nav_active": "customers",
+        "customer": customer,
+        "card": card,
+        "appliances": appliances,
+        "orders": orders,
+        "sales": list(Sale.objects.visible_to(user).filter(customer=customer).order_by("-created_at", "-id")[:50]),
+        "can_order": user.has_role(*ORDER_CREATE_ROLES),
+        "can_add_appliance": user.has_role(*APPLIANCE_ADD_ROLES),
+        "new_order_url": f"/orders/new/?customer={customer.pk}",
+    }
+
+
+def _detail_response(request, customer: Customer, **kwargs):
+    unit = dealer_unit_of(request.user)
+    if unit is not None:
+        return render(request, "customers/customer_dealer.html", dealer_detail_context(request, customer, unit))
+    return render(request, "customers/customer_detail.html", detail_context(request, customer, **kwargs))
+
+
 def _visible_customer(user, pk: int) -> Customer:
     return get_visible_or_404(Customer, user, pk=pk)
 
@@ -469,7 +545,7 @@ def customer_detail(request, pk: int):
         if merged and Customer.objects.visible_to(request.user).filter(pk=merged).exists():
             return redirect("customer_detail", pk=merged)
         raise
-    return render(request, "customers/customer_detail.html", detail_context(request, customer))
+    return _detail_response(request, customer)
 
 
 @login_required
@@ -477,6 +553,8 @@ def customer_detail(request, pk: int):
 def customer_reveal(request, pk: int):
     """Show the full phone and address once, for this response only; the reason is logged."""
     customer = _visible_customer(request.user, pk)
+    if dealer_unit_of(request.user) is not None:
+        raise PermissionDenied  # a dealer's page holds only what it recorded: nothing to reveal
     form = ReasonForm(request.POST)
     form.is_valid()
     try:
@@ -508,7 +586,16 @@ def _duplicates(user, raw_phones: list[str]) -> list[dict]:
     found = list(
         Customer.objects.visible_to(user).filter(phones__number__in=numbers).distinct().prefetch_related("phones", "addresses")[:5]
     )
-    return [{"customer": r.customer, "phones": r.phones, "address": r.address_text} for r in customer_rows(user=user, customers=found)]
+    rows = customer_rows(user=user, customers=found)
+    return [{"customer": r.customer, "name": r.name, "phones": r.phones, "address": r.address_text} for r in rows]
+
+
+def _link_call(user, call_id: str, customer: Customer) -> None:
+    """?call= comes from the screen pop of an unknown caller: the call now belongs to the new customer."""
+    if call_id.isdigit() and apps.is_installed("anxin.telephony"):
+        from anxin.telephony.services import call_link_customer
+
+        call_link_customer(actor=user, call_id=int(call_id), customer=customer)
 
 
 @login_required
@@ -538,6 +625,7 @@ def customer_create_view(request):
             except ValidationFailed as exc:
                 add_service_errors(form, exc, CustomerForm.service_fields)
             else:
+                _link_call(user, request.GET.get("call", ""), customer)
                 url = reverse("customer_detail", args=[customer.pk])
                 messages.success(
                     request,
@@ -589,7 +677,9 @@ def appliance_create(request, pk: int):
                 format_html('{} <a href="{}#appliances">{}</a>', _("Appliance added:"), url, str(appliance.product_model)),
             )
             return redirect(url + "#appliances")
-    return render(request, "customers/appliance_form.html", {"nav_active": "customers", "form": form, "customer": customer})
+    (row,) = customer_rows(user=user, customers=[customer])
+    context = {"nav_active": "customers", "form": form, "customer": customer, "customer_name": row.name, "partial": row.partial}
+    return render(request, "customers/appliance_form.html", context)
 
 
 # --- profile, phones and addresses --------------------------------------------------------------
@@ -735,6 +825,9 @@ def _customer_address(request, pk: int, address_pk: int) -> tuple[Customer, Cust
 @require_http_methods(["GET", "POST"])
 def address_correct_view(request, pk: int, address_pk: int):
     customer, address = _customer_address(request, pk, address_pk)
+    if not contact_visible(user=request.user, customer=customer):
+        # The form shows the street in full: only for those who see the customer's address anyway.
+        raise PermissionDenied
     initial = {
         "province": address.province,
         "city": address.city,
@@ -783,6 +876,12 @@ def customer_merge_pick(request, pk: int):
     """Step 1: find the duplicate by the same search as the list."""
     customer = _mergeable_customer(request, pk)
     q = _filters(request)["q"]
+    if q:
+        try:
+            customer_search_throttle(user=request.user)
+        except TooManyRequests as exc:
+            messages.error(request, str(exc.message))
+            return redirect(_back(customer))
     search = customer_search(user=request.user, q=q) if q else None
     hits = [h for h in search.hits if h.customer.pk != customer.pk] if search else []
     context = {
@@ -821,7 +920,8 @@ def customer_merge_confirm(request, pk: int, other_pk: int):
                 "row": row,
                 "addresses": [a.text if not row.masked else mask_address(a.text, a.district) for a in _primary_first(c.addresses.all())],
                 "appliances": list(c.appliances.all()),
-                "orders": WorkOrder.objects.filter(customer=c).count(),
+                # Only the orders the viewer may see (an agent sees the archive but its region's orders).
+                "orders": WorkOrder.objects.visible_to(request.user).filter(customer=c).count(),
             }
         )
     context = {"nav_active": "customers", "form": form, "survivor": survivor, "duplicate": duplicate, "sides": sides}

@@ -37,7 +37,6 @@ from anxin.customers.models import Appliance, ContractKind, Customer, CustomerAd
 from anxin.customers.services import appliance_add, customer_create, phone_normalize
 from anxin.demo import data as D
 from anxin.demo.plan import AFTER_ASSIGN, FINAL_STATUSES, OrderSpec, Plan
-from anxin.dispatch.services import VIP_MIN_LEVEL
 from anxin.feedback.models import Callback
 from anxin.feedback.services import callback_record
 from anxin.network.choices import GRADE_LEVEL
@@ -57,7 +56,7 @@ try:  # the customer search index (SearchToken) arrives with the customer-archiv
 except ImportError:  # pragma: no cover - before that lands there is nothing to index
     reindex_customers = None
 
-__all__ = ["GRADE_LEVEL", "VIP_MIN_LEVEL", "Builder", "SeedError", "bulk_appliance_fields", "reindex"]
+__all__ = ["GRADE_LEVEL", "Builder", "SeedError", "bulk_appliance_fields", "reindex"]
 
 
 def reindex(customer_ids) -> None:
@@ -87,10 +86,12 @@ class Timeline:
 def order_steps(spec: OrderSpec) -> list[str]:
     """The service calls after ``order_create`` that bring an order to its planned status."""
     status = spec.status
+    if spec.order_type == "return_exchange" and status != "pending_approval":
+        # ``order_create`` leaves a return / exchange awaiting approval, whatever its planned status
+        # (routed too): approved first, then it goes on like a new order (dispatch routes it).
+        return ["approve", *order_steps(replace(spec, order_type="repair"))]
     if status in ("created", "routed", "pending_approval"):
         return []
-    if spec.order_type == "return_exchange":  # approved first (then routed like a new order)
-        return ["approve", *order_steps(replace(spec, order_type="repair"))]
     accept = ["accept"] if spec.accept_first else []
     if status == "resolved_by_phone":
         return [*accept, "resolve_by_phone"]

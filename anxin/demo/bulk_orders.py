@@ -4,8 +4,8 @@ Writes the rows the services would have written — the order, its lines, one st
 step (each checked against ``orders.transitions.TRANSITIONS``), the callback and the audit history
 (one snapshot per step) — without running the services once per step. Routing and technician
 choice follow the same rules as ``network.selectors.outlets_covering`` and
-``dispatch.services.technician_assignment_problems`` (load balancing aside: these orders are long
-closed).
+``dispatch.services.technician_assignment_problems`` — the grade an order needs is
+``orders.grading.order_required_level`` itself (load balancing aside: these orders are long closed).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from anxin.customers.models import Appliance, CustomerAddress
 from anxin.demo import data as D
 from anxin.demo.builder import (
     GRADE_LEVEL,
-    VIP_MIN_LEVEL,
     SeedError,
     _field,
     _local,
@@ -34,6 +33,7 @@ from anxin.demo.builder import (
 )
 from anxin.feedback.models import Callback
 from anxin.network.models import OutletCoverage
+from anxin.orders.grading import order_required_level, vip_minimum_level
 from anxin.orders.models import OrderLine, StatusChange, WorkOrder
 from anxin.orders.transitions import TRANSITIONS
 
@@ -49,7 +49,7 @@ class BulkOrderWriter:
         ]
         self.order_fields = WorkOrder.history.model.tracked_fields
         self.line_fields = OrderLine.history.model.tracked_fields
-        self.difficulty = {code: f.difficulty for code, f in builder.faults.items()}
+        self.vip_minimum = vip_minimum_level()  # the graded-dispatch policy, read once
 
     def route(self, division_code: str, categories: set[str], exclude: int | None = None):
         best: dict[int, int] = {}
@@ -283,9 +283,7 @@ class BulkOrderWriter:
 
     def _pick_technician(self, order, lines, categories, rng):
         b = self.b
-        needed = max((self.difficulty[ln.fault_code.code] for ln in lines if ln.fault_code_id), default=1)
-        if order.is_vip:
-            needed = max(needed, VIP_MIN_LEVEL)
+        needed = order_required_level(lines=lines, is_vip=order.is_vip, vip_minimum=self.vip_minimum)
         eligible = [
             t for t in b.techs_by_outlet[order.outlet_id] if t.active and GRADE_LEVEL[t.grade] >= needed and categories <= t.skill_codes
         ]

@@ -601,14 +601,18 @@ def _plan_one_order(rng, scale, customers, ci, customer, status, pin, serial, de
             return None
         dealer = None
         if order_type == "install" and rng.random() < 0.7:
-            dealer = rng.choice(dealers_by_city[customer["city_key"]])
+            # A dealer orders only at addresses it recorded itself (decision 0023), so the order is
+            # the customer's own dealer's; a customer of the hotline is registered by this sale.
+            city_dealers = dealers_by_city[customer["city_key"]]
+            own = customer["dealer_code"]
+            dealer = next(d for d in city_dealers if d[0] == own) if own else rng.choice(city_dealers)
             actor, channel = "dealer", "dealer"
         installed = status in ("completed", "callback_done", "closed")
         for cat in cats:
             idx = new_appliance(cat, days_ago, installed and order_type != "return_exchange", dealer)
             symptom = {"install": "新机安装", "project": "工程安装", "return_exchange": "新机故障，申请换机"}[order_type]
             lines.append(LineSpec(idx, apps[idx]["model_code"], symptom, None, None))
-        if order_type == "install" and dealer and customer["dealer_code"] is None and rng.random() < 0.5:
+        if dealer and customer["dealer_code"] is None:
             customer["dealer_code"] = dealer[0]
     elif order_type == "design_survey":
         cat = rng.choice(("AC", "WH"))

@@ -4,35 +4,21 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from anxin.core.events import subscribe
+from anxin.core.events import in_transaction
 from anxin.network.models import Technician
-from anxin.network.selectors import outlets_covering
-
-# VIP customers are served by senior technicians: this grade level or above (A = 4).
-VIP_MIN_LEVEL = 4
+from anxin.network.selectors import outlets_covering, qualification_problems
 
 
 def technician_assignment_problems(*, order, technician: Technician) -> list[str]:
-    """Why ``technician`` may not take ``order`` (empty list: they may)."""
-    problems = []
-    if technician.outlet_id != order.outlet_id:
-        problems.append(_("The technician does not belong to the order's outlet."))
-    if not technician.active:
-        problems.append(_("The technician is not active."))
-    needed = order.required_level
-    if order.is_vip:
-        needed = max(needed, VIP_MIN_LEVEL)
-    if not technician.covers(needed):
-        problems.append(_("Grade %(grade)s does not cover difficulty %(level)s.") % {"grade": technician.grade, "level": needed})
-    skill_ids = {s.pk for s in technician.skills.all()}
-    missing = {line.product_model.category_id for line in order.lines.all()} - skill_ids
-    if missing:
-        problems.append(_("The technician lacks the skill for a product category on this order."))
-    return problems
+    """Why ``technician`` may not take ``order`` (empty list: they may): the network's qualification
+    rule applied to the grade the order needs (``order.required_level``: its hardest fault, and the
+    graded-dispatch policy's minimum for a VIP customer) and its product categories."""
+    categories = {line.product_model.category_id for line in order.lines.all()}
+    return qualification_problems(technician=technician, level=order.required_level, category_ids=categories, outlet_id=order.outlet_id)
 
 
-@subscribe("order.created")
-@subscribe("order.approve")
+@in_transaction("order.created")
+@in_transaction("order.approve")
 def route_new_order(*, order, actor) -> None:
     """Route a new (or newly approved) order to the outlet covering its address, inside the
     transaction that created or approved it.

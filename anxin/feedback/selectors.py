@@ -1,34 +1,24 @@
-"""Callback reads: the queue of completed orders waiting for their callback (回访)."""
+"""Callback reads: the queue of finished orders waiting for their callback (回访).
+
+The callback deadline is the SLA policy's (``orders.sla.plan_callback`` stores it on the order when
+the work is completed or resolved by phone); every page reads that stored deadline, none computes
+its own."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from django.db.models import F
 
-from django.conf import settings
-
-from anxin.orders.choices import OrderStatus
+from anxin.orders.choices import DONE_STATUSES
 from anxin.orders.models import WorkOrder
-
-# Haier: 100 % of completed orders are called back within 72 h of completion.
-DEFAULT_CALLBACK_HOURS = 72
-
-
-def callback_hours() -> int:
-    return int(getattr(settings, "ANXIN_CALLBACK_DEADLINE_HOURS", DEFAULT_CALLBACK_HOURS))
-
-
-def callback_deadline(order: WorkOrder) -> datetime | None:
-    if order.completed_at is None:
-        return None
-    return order.completed_at + timedelta(hours=callback_hours())
 
 
 def callbacks_due(*, user):
-    """Completed orders in ``user``'s scope still waiting for a callback, oldest completion first."""
+    """Orders in ``user``'s scope whose work is done (completed, or resolved by phone) and still
+    waiting for the callback, the nearest callback deadline first."""
     return (
         WorkOrder.objects.visible_to(user)
-        .filter(status=OrderStatus.COMPLETED)
+        .filter(status__in=DONE_STATUSES)
         .select_related("customer", "address", "outlet", "technician")
         .prefetch_related("lines__product_model", "lines__fault_code")
-        .order_by("completed_at", "id")
+        .order_by(F("callback_deadline").asc(nulls_last=True), "completed_at", "id")
     )

@@ -19,10 +19,10 @@ from anxin.core.scoping import get_visible_or_404
 from anxin.customers.selectors import contact_visible, mask_address, mask_phone
 from anxin.feedback import services
 from anxin.feedback.forms import CallbackForm
-from anxin.feedback.selectors import callback_deadline, callback_hours, callbacks_due
+from anxin.feedback.selectors import callbacks_due
 from anxin.orders.choices import OrderStatus, Satisfaction
 from anxin.orders.models import WorkOrder
-from anxin.orders.selectors import AT_RISK, BREACHED, ON_TRACK, clock_state
+from anxin.orders.selectors import callback_state, sla_label
 from anxin.orders.transitions import available_actions
 from anxin.web.errors import form_errors, render_error
 
@@ -30,14 +30,11 @@ from anxin.web.errors import form_errors, render_error
 CALLBACK_QUEUE_ROLES = (Role.CALLBACK_AGENT, Role.HQ_MANAGER, Role.QUALITY, Role.REGION_DIRECTOR)
 
 
-def _clock_label(state: str) -> str:
-    return {ON_TRACK: _("On track"), AT_RISK: _("At risk"), BREACHED: _("Breached")}.get(state, "")
-
-
 def _decorate(order: WorkOrder, user, now) -> WorkOrder:
-    order.callback_deadline = callback_deadline(order)
-    order.clock_state = clock_state(start=order.completed_at, deadline=order.callback_deadline, now=now)
-    order.clock_label = _clock_label(order.clock_state)
+    # The deadline stored from the SLA policy and the orders app's callback clock: the same rule as
+    # the order page, the work lists, the escalation job and the dashboard.
+    order.clock_state = callback_state(order, now)
+    order.clock_label = sla_label(order.clock_state)
     order.can_record = any(t.action == "record_callback" for t in available_actions(order, user))
     order.line_list = list(order.lines.all())
     return order
@@ -52,7 +49,7 @@ def callback_queue(request):
     page_obj = Paginator(callbacks_due(user=user), settings.ANXIN_PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     page_obj.object_list = [_decorate(o, user, now) for o in page_obj.object_list]
-    return render(request, "feedback/queue.html", {"nav_active": "callbacks", "page_obj": page_obj, "hours": callback_hours()})
+    return render(request, "feedback/queue.html", {"nav_active": "callbacks", "page_obj": page_obj})
 
 
 def _record_context(request, order: WorkOrder, *, posted=None) -> dict:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 
 from anxin.accounts.choices import OrgKind, OutletStatus
 from anxin.accounts.models import OrgUnit
@@ -43,9 +44,28 @@ def outlets_covering(*, division_code: str, category_ids: set[int]) -> list[OrgU
     return sorted(outlets, key=lambda o: (-best[o.pk], o.open_orders, o.code))
 
 
-def technicians_for_order(*, order) -> list[Technician]:
-    """Active technicians of the order's outlet whose grade covers the order and who have the skills."""
-    from anxin.dispatch.services import technician_assignment_problems
+def qualification_problems(*, technician: Technician, level: int, category_ids: set[int], outlet_id: int | None) -> list[str]:
+    """Why ``technician`` may not take a job of the given facts (empty list: they may), in a fixed
+    order: not the job's outlet, not active, grade below ``level`` (the grade the order needs,
+    ``orders.grading``), a product category without the skill. Pure: reads the prefetched skills."""
+    problems = []
+    if technician.outlet_id != outlet_id:
+        problems.append(_("The technician does not belong to the order's outlet."))
+    if not technician.active:
+        problems.append(_("The technician is not active."))
+    if not technician.covers(level):
+        problems.append(_("Grade %(grade)s does not cover difficulty %(level)s.") % {"grade": technician.grade, "level": level})
+    if set(category_ids) - {s.pk for s in technician.skills.all()}:
+        problems.append(_("The technician lacks the skill for a product category on this order."))
+    return problems
 
+
+def technicians_for_order(*, order) -> list[Technician]:
+    """Active technicians of the order's outlet whose grade covers the order and who have the skills
+    (the order's needs are read once, not per candidate)."""
+    level = order.required_level
+    categories = {line.product_model.category_id for line in order.lines.all()}
     candidates = Technician.objects.filter(outlet_id=order.outlet_id, active=True).prefetch_related("skills").order_by("name")
-    return [t for t in candidates if not technician_assignment_problems(order=order, technician=t)]
+    return [
+        t for t in candidates if not qualification_problems(technician=t, level=level, category_ids=categories, outlet_id=order.outlet_id)
+    ]

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from ninja import Router, Schema
+from pydantic import Field
 
+from anxin.core.api import Id
 from anxin.notifications.services import mark_read, notifications_for, render, unread_count
 
 router = Router(tags=["notifications"])
@@ -28,7 +31,7 @@ class NotificationList(Schema):
 
 
 class ReadIn(Schema):
-    ids: list[int] = []
+    ids: Annotated[list[Id], Field(max_length=1000)] = []
     all: bool = False
 
 
@@ -38,9 +41,8 @@ class ReadOut(Schema):
 
 
 @router.get("", response=NotificationList)
-def notification_list(request, unread: bool = False, limit: int = 50):
+def notification_list(request, unread: bool = False, limit: Annotated[int, Field(ge=1, le=200)] = 50):
     """The caller's own notifications, newest first; texts in the request's language."""
-    limit = max(1, min(int(limit), 200))
     rows = list(notifications_for(user=request.auth, unread_only=unread)[:limit])
     items = []
     for n in rows:

@@ -1,23 +1,29 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
+from pydantic import Field
 
+from anxin.core.api import Id, Moment, PageNumber, PageSize, Version, model_text, one_of, page_slice
 from anxin.core.errors import ValidationFailed
-from anxin.customers.selectors import contact_visible, contact_visible_ids, mask_address
+from anxin.customers.selectors import contact_visible, contact_visible_ids, mask_address, shown_customer_names
+from anxin.feedback.models import Callback
 from anxin.feedback.services import callback_record
 from anxin.orders import queues
 from anxin.orders.api_completion import router as completion_router
-from anxin.orders.models import WorkOrder
-from anxin.orders.selectors import SLA_STATES, order_list, sla_state
+from anxin.orders.choices import Channel, HazardType, OrderStatus, OrderType, Priority, ReturnKind, Satisfaction
+from anxin.orders.models import OrderLine, StatusChange, WorkOrder
+from anxin.orders.selectors import SLA_STATES, order_created_summary, order_list, sla_state
 from anxin.orders.services import LineInput, OrderInput, order_create, order_transition
-from anxin.orders.transitions import available_actions
+from anxin.orders.transitions import TRANSITIONS, available_actions
 
 router = Router(tags=["orders"])
+SearchText = Annotated[str, Field(max_length=200)]
+QUEUE_KEYS = one_of(q.key for tabs in (*queues.ROLE_QUEUES.values(), queues.DEFAULT_QUEUES) for q in tabs)
 # The completion report, its SMS code and attachments: /orders/{id}/completion, …/completion-code, …/attachments.
 router.add_router("", completion_router)
 
@@ -88,47 +94,62 @@ class OrderDetailOut(OrderOut):
     history: list[StatusChangeOut]
 
 
+class OrderReceiptOut(Schema):
+    """The answer to a registration whose order left the caller's scope (a hotline agent's order for
+    a customer of another region is routed there, decision 0031): created all the same — a retry
+    would register it twice — but only this much of it is the caller's to see."""
+
+    id: int
+    number: str
+    status: str
+    customer_id: int
+    region: str | None
+    routed: bool
+    visible: bool  # always false here: GET /orders/{id} answers 404 to this caller
+    message: str
+
+
 class LineIn(Schema):
-    product_model_id: int | None = None
-    appliance_id: int | None = None
-    symptom: str = ""
-    fault_code_id: int | None = None
+    product_model_id: Id | None = None
+    appliance_id: Id | None = None
+    symptom: model_text(OrderLine, "symptom") = ""
+    fault_code_id: Id | None = None
 
 
 class OrderIn(Schema):
-    customer_id: int
-    address_id: int | None = None
-    order_type: str = "repair"
-    channel: str = "api"
-    priority: str = "normal"
-    description: str = ""
-    appointment_start: datetime | None = None
-    appointment_end: datetime | None = None
-    return_kind: str = ""
-    lines: list[LineIn]
+    customer_id: Id
+    address_id: Id | None = None
+    order_type: one_of(OrderType.values) = OrderType.REPAIR.value
+    channel: one_of(Channel.values) = Channel.API.value
+    priority: one_of(Priority.values) = Priority.NORMAL.value
+    description: model_text(WorkOrder, "description") = ""
+    appointment_start: Moment | None = None
+    appointment_end: Moment | None = None
+    return_kind: one_of(["", *ReturnKind.values]) = ""
+    lines: Annotated[list[LineIn], Field(max_length=50)]
 
 
 class TransitionIn(Schema):
-    action: str
-    expected_version: int | None = None
-    outlet: int | None = None
-    technician: int | None = None
-    fault_code: int | None = None
-    resolution: str = ""
-    satisfaction: str | None = None
+    action: one_of(TRANSITIONS)
+    expected_version: Version | None = None
+    outlet: Id | None = None
+    technician: Id | None = None
+    fault_code: Id | None = None
+    resolution: model_text(OrderLine, "resolution") = ""
+    satisfaction: one_of(Satisfaction.values) | None = None
     problem_solved: bool = True
-    reason: str = ""
-    hazard_type: str | None = None
-    hazard_note: str | None = None
-    appointment_start: datetime | None = None
-    appointment_end: datetime | None = None
+    reason: model_text(StatusChange, "reason") = ""
+    hazard_type: one_of(HazardType.values) | None = None
+    hazard_note: model_text(WorkOrder, "hazard_note") | None = None
+    appointment_start: Moment | None = None
+    appointment_end: Moment | None = None
 
 
 class CallbackIn(Schema):
-    satisfaction: str
+    satisfaction: one_of(Satisfaction.values)
     problem_solved: bool = True
-    comment: str = ""
-    expected_version: int | None = None
+    comment: model_text(Callback, "comment") = ""
+    expected_version: Version | None = None
 
 
 class OrderPage(Schema):
@@ -139,9 +160,13 @@ class OrderPage(Schema):
     results: list[OrderOut]
 
 
-def order_out(order: WorkOrder, user, *, detail: bool = False, full: bool | None = None) -> OrderOut | OrderDetailOut:
+def order_out(
+    order: WorkOrder, user, *, detail: bool = False, full: bool | None = None, customer_name: str | None = None
+) -> OrderOut | OrderDetailOut:
     if full is None:
         full = contact_visible(user=user, customer=order.customer)
+    if customer_name is None:  # a dealer is shown the name it typed, not the archive's (decision 0023)
+        customer_name = shown_customer_names(user=user, customers=[order.customer])[order.customer_id]
     payload = {
         "id": order.pk,
         "number": order.number or "",
@@ -151,7 +176,7 @@ def order_out(order: WorkOrder, user, *, detail: bool = False, full: bool | None
         "status": order.status,
         "version": order.version,
         "customer_id": order.customer_id,
-        "customer_name": order.customer.name,
+        "customer_name": customer_name,
         "address": order.address.text if full else mask_address(order.address.text, order.address.district),
         "is_vip": order.is_vip,
         "region": order.region.name if order.region else None,
@@ -222,38 +247,45 @@ def _detail(order_id: int, user):
 
 @router.get("", response=OrderPage)
 def list_orders(
-    request, status: str = "", order_type: str = "", q: str = "", queue: str = "", sla: str = "", page: int = 1, page_size: int = 0
+    request,
+    status: one_of(OrderStatus.values) | None = None,
+    order_type: one_of(OrderType.values) | None = None,
+    q: SearchText = "",
+    queue: QUEUE_KEYS | None = None,
+    sla: one_of(SLA_STATES) | None = None,
+    page: PageNumber = 1,
+    page_size: PageSize | None = None,
 ):
     """Orders in the caller's scope, newest first; ``queue`` (a work list of the caller's role, in its
     order) and ``sla`` (on_track / at_risk / breached: nearest visit deadline first) as on the page."""
-    size = min(page_size or settings.ANXIN_PAGE_SIZE, 200)
     user = request.auth
-    errors = {}
-    if sla and sla not in SLA_STATES:
-        errors["sla"] = _("Unknown SLA state; use one of: %(states)s.") % {"states": ", ".join(SLA_STATES)}
+    status, order_type, sla = status or "", order_type or "", sla or ""
     keys = [t.key for t in queues.queues_for(user)]
     if queue and queue not in keys:
-        errors["queue"] = _("Unknown work list for your role; use one of: %(queues)s.") % {"queues": ", ".join(keys)}
-    if errors:
-        raise ValidationFailed(fields=errors)
+        raise ValidationFailed(
+            fields={"queue": _("Unknown work list for your role; use one of: %(queues)s.") % {"queues": ", ".join(keys)}}
+        )
     if queue or sla:
         _queue, qs = queues.queue_orders(user, queue or "all", status=status, order_type=order_type, q=q, sla=sla)
     else:
         qs = order_list(user=user, status=status, order_type=order_type, q=q)
-    start = max(page - 1, 0) * size
-    orders = list(qs[start : start + size])
+    orders = list(qs[page_slice(page, page_size)])
     visible = contact_visible_ids(user=user, customer_ids=[o.customer_id for o in orders])
     count, more = queues.bounded_count(qs)
-    return OrderPage(count=count, more=more, results=[order_out(o, user, full=o.customer_id in visible) for o in orders])
+    names = shown_customer_names(user=user, customers=[o.customer for o in orders])
+    results = [order_out(o, user, full=o.customer_id in visible, customer_name=names[o.customer_id]) for o in orders]
+    return OrderPage(count=count, more=more, results=results)
 
 
 @router.get("/{order_id}", response=OrderDetailOut)
-def get_order(request, order_id: int):
+def get_order(request, order_id: Id):
     return _detail(order_id, request.auth)
 
 
-@router.post("", response={201: OrderDetailOut})
+@router.post("", response={201: OrderDetailOut | OrderReceiptOut})
 def create_order(request, payload: OrderIn):
+    """Register an order: 201 with its detail, or — when it was routed outside the caller's scope
+    (another region's customer) — 201 with a receipt (``visible: false``). Refused: nothing saved."""
     data = OrderInput(
         customer_id=payload.customer_id,
         address_id=payload.address_id,
@@ -267,11 +299,24 @@ def create_order(request, payload: OrderIn):
         lines=[LineInput(**line.dict()) for line in payload.lines],
     )
     order = order_create(actor=request.auth, data=data)
-    return Status(201, _detail(order.pk, request.auth))
+    visible, message = order_created_summary(order=order, user=request.auth)
+    if visible:
+        return Status(201, _detail(order.pk, request.auth))
+    receipt = OrderReceiptOut(
+        id=order.pk,
+        number=order.number,
+        status=order.status,
+        customer_id=order.customer_id,
+        region=order.region.name if order.region_id else None,
+        routed=order.outlet_id is not None,
+        visible=False,
+        message=message,
+    )
+    return Status(201, receipt)
 
 
 @router.post("/{order_id}/transitions", response=OrderDetailOut)
-def transition_order(request, order_id: int, payload: TransitionIn):
+def transition_order(request, order_id: Id, payload: TransitionIn):
     if payload.action == "record_callback":
         # A callback is more than a status step (it is recorded, and a satisfied customer closes
         # the order): the same service as POST /orders/{id}/callback.
@@ -290,6 +335,6 @@ def transition_order(request, order_id: int, payload: TransitionIn):
 
 
 @router.post("/{order_id}/callback", response=OrderDetailOut)
-def record_callback(request, order_id: int, payload: CallbackIn):
+def record_callback(request, order_id: Id, payload: CallbackIn):
     callback_record(actor=request.auth, order_id=order_id, **payload.dict())
     return _detail(order_id, request.auth)

@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 from anxin.catalog.models import FaultCode, LabourItem, SparePart
 from anxin.core.audit import audited
 from anxin.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
-from anxin.core.events import publish
+from anxin.core.events import has_subscribers, publish
 from anxin.orders.attachments import PNG, attachment_problem, attachment_store, content_file
 from anxin.orders.choices import AttachmentKind, ChecklistItem, ConfirmationMethod, HazardType, OrderType
 from anxin.orders.models import CompletionReport, LineLabour, LinePart, OrderLine, WorkOrder
@@ -163,12 +163,30 @@ def _customer_phone(order: WorkOrder) -> str:
     return phones[0].number if phones else ""
 
 
+# Who delivers the code: an SMS channel subscribes to this event (decision 0032). Until one does,
+# nothing can reach the customer's phone, and no code is made.
+COMPLETION_CODE_EVENT = "order.completion_code"
+DELIVERY_SMS = "sms"
+DELIVERY_NOT_CONFIGURED = "not_configured"
+
+
+def sms_code_available() -> bool:
+    """Whether an SMS channel takes completion codes (something subscribes to the event)."""
+    return has_subscribers(COMPLETION_CODE_EVENT)
+
+
+def sms_not_configured_message() -> str:
+    return _("No SMS service is set up, so no code was sent: the customer cannot receive one. Ask the customer to sign instead.")
+
+
 def completion_code_send(order: WorkOrder, actor) -> dict:
     """Send the customer a 6-digit code that confirms the completion (valid 10 minutes).
 
     Only whoever may complete the order now may ask for it. The code is kept hashed in the cache
-    (keyed by order); the SMS channel subscribes to ``order.completion_code`` (outside production the
-    plain code is also kept in the cache entry, for demos and tests: ``completion_code_debug``).
+    (keyed by order) and handed to the SMS channel, a subscriber of ``order.completion_code`` (outside
+    production the plain code is also kept in the cache entry, for demos and tests:
+    ``completion_code_debug``). Without an SMS channel no code is made and the answer says so:
+    ``{"sent": False, "delivery": "not_configured", "message": …}`` (decision 0032).
     """
     visible = WorkOrder.objects.visible_to(actor).filter(pk=order.pk).select_related("customer").first()
     if visible is None:
@@ -180,6 +198,14 @@ def completion_code_send(order: WorkOrder, actor) -> dict:
         )
     if role_of(actor) not in transition.roles:
         raise PermissionDenied(_("Your role may not “%(action)s” this order.") % {"action": transition.label})
+    if not sms_code_available():
+        return {
+            "sent": False,
+            "delivery": DELIVERY_NOT_CONFIGURED,
+            "expires_at": None,
+            "phone": "",
+            "message": sms_not_configured_message(),
+        }
     phone = _customer_phone(visible)
     if not phone:
         raise ValidationFailed(fields={"sms_code": _("The customer has no phone number for an SMS code; ask for a signature.")})
@@ -196,8 +222,9 @@ def completion_code_send(order: WorkOrder, actor) -> dict:
     if not getattr(settings, "PROD", False):
         entry["debug_code"] = code
     cache.set(key, entry, timeout=int(SMS_CODE_TTL.total_seconds()))
-    publish("order.completion_code", order=visible, code=code, phone=phone, actor=actor)
-    return {"expires_at": expires_at, "phone": phone}
+    publish(COMPLETION_CODE_EVENT, order=visible, code=code, phone=phone, actor=actor)
+    message = _("Code sent by SMS; valid until %(until)s.") % {"until": timezone.localtime(expires_at).strftime("%H:%M")}
+    return {"sent": True, "delivery": DELIVERY_SMS, "expires_at": expires_at, "phone": phone, "message": message}
 
 
 def completion_code_debug(order_id: int) -> str:
@@ -469,7 +496,9 @@ def apply_completion(order, data: dict, actor) -> dict:
             errors["signature"] = [problem]
     elif method == ConfirmationMethod.SMS_CODE:
         code = _text(data.get("sms_code"))
-        if not code:
+        if not sms_code_available():
+            errors["sms_code"] = [sms_not_configured_message()]
+        elif not code:
             errors["sms_code"] = [_("Enter the code the customer received by SMS.")]
         elif not completion_code_verify(order, code):
             errors["sms_code"] = [_("The code is wrong or has expired; send a new one.")]

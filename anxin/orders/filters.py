@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from anxin.core.limits import validate_business_date
 from anxin.orders.choices import OrderStatus, OrderType
 from anxin.orders.selectors import AT_RISK, BREACHED, ON_TRACK, ORDER_SORTS
 
@@ -20,8 +21,12 @@ class OrderFilterForm(forms.Form):
     technician = forms.TypedChoiceField(label=_("Technician"), required=False, coerce=int, empty_value=None)
     vip = forms.ChoiceField(label=_("VIP"), required=False)
     sla = forms.ChoiceField(label=_("SLA"), required=False)
-    created_from = forms.DateField(label=_("Created from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    created_to = forms.DateField(label=_("Created until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    created_from = forms.DateField(
+        label=_("Created from"), required=False, validators=[validate_business_date], widget=forms.DateInput(attrs={"type": "date"})
+    )
+    created_to = forms.DateField(
+        label=_("Created until"), required=False, validators=[validate_business_date], widget=forms.DateInput(attrs={"type": "date"})
+    )
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, outlets=(), technicians=(), **kwargs):

@@ -10,6 +10,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from anxin.core.limits import validate_business_date
+from anxin.customers.selectors import mask_address
 from anxin.orders.choices import OrderType, Priority, ReturnKind
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -26,8 +28,12 @@ class TransitionForm(forms.Form):
     reason = forms.CharField(required=False, max_length=300)
     hazard_type = forms.CharField(required=False, max_length=20)
     hazard_note = forms.CharField(required=False, max_length=300)
-    appointment_start = forms.DateTimeField(required=False, input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"])
-    appointment_end = forms.DateTimeField(required=False, input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"])
+    appointment_start = forms.DateTimeField(
+        validators=[validate_business_date], required=False, input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"]
+    )
+    appointment_end = forms.DateTimeField(
+        validators=[validate_business_date], required=False, input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"]
+    )
 
     def service_data(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k != "expected_version" and v not in (None, "")}
@@ -48,22 +54,25 @@ class OrderCreateForm(forms.Form):
     )
     description = forms.CharField(label=_("Description"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     appointment_start = forms.DateTimeField(
+        validators=[validate_business_date],
         label=_("Appointment from"),
         required=False,
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
     )
     appointment_end = forms.DateTimeField(
+        validators=[validate_business_date],
         label=_("Appointment until"),
         required=False,
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
     )
 
-    def __init__(self, *args, addresses=(), return_days: int = 15, exchange_days: int = 30, **kwargs):
+    def __init__(self, *args, addresses=(), return_days: int = 15, exchange_days: int = 30, masked: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["return_kind"].help_text = self.fields["return_kind"].help_text % {"r": return_days, "x": exchange_days}
-        self.fields["address"].choices = [(a.pk, a.text) for a in addresses]
+        # A role that sees the customer's contact details masked picks the address by its district.
+        self.fields["address"].choices = [(a.pk, mask_address(a.text, a.district) if masked else a.text) for a in addresses]
         primary = next((a for a in addresses if a.is_primary), None) or next(iter(addresses), None)
         if primary is not None:
             self.fields["address"].initial = primary.pk

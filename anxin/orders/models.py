@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from anxin.accounts.choices import OrgKind, Role
 from anxin.core.scoping import ScopedQuerySet
+from anxin.network.choices import Grade
 from anxin.orders.choices import (
     OPEN_STATUSES,
     STATUS_TONE,
@@ -137,9 +138,11 @@ class WorkOrder(models.Model):
 
     @property
     def required_level(self) -> int:
-        """The highest difficulty among the lines' fault codes (1 when none is known yet)."""
-        levels = [line.fault_code.difficulty for line in self.lines.all() if line.fault_code_id]
-        return max(levels, default=1)
+        """The grade level this order needs: its hardest known fault, and for a VIP customer at
+        least the graded-dispatch policy's minimum (``orders.grading``, the one rule)."""
+        from anxin.orders.grading import order_required_level
+
+        return order_required_level(lines=self.lines.all(), is_vip=self.is_vip)
 
     @classmethod
     def scope_q(cls, user):
@@ -369,3 +372,20 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} {self.clock} L{self.level}"
+
+
+class GradePolicy(models.Model):
+    """The graded-dispatch policy (分级派工规则) HQ sets: the lowest technician grade that serves a
+    VIP customer (DOMAIN.md: "VIP customers get senior technicians"; A by default). One row, seeded
+    by the migration and edited on the SLA policies page; read by ``orders.grading``."""
+
+    vip_min_grade = models.CharField(_("lowest grade for VIP customers"), max_length=2, choices=Grade.choices, default=Grade.A)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("graded-dispatch policy")
+        verbose_name_plural = _("graded-dispatch policies")
+
+    def __str__(self) -> str:
+        return str(_("VIP customers: grade %(grade)s or above") % {"grade": self.vip_min_grade})

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Case, CharField, DurationField, ExpressionWrapper, F, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from anxin.core.lookups import prefix_q
@@ -343,7 +344,7 @@ def order_list(
     if created_to:
         qs = qs.filter(created_at__lt=_day_start(created_to + timedelta(days=1)))
     if q:
-        qs = qs.filter(order_search_q(q))
+        qs = qs.filter(order_search_q(q, user=user))
     ordering = order_sorting(sort) if sort else None
     if ordering:
         qs = qs.order_by(*ordering)
@@ -361,7 +362,7 @@ _PHONE = re.compile(r"\d{7,11}")
 SEARCH_MATCHES_MAX = 1000
 
 
-def order_search_q(q: str) -> Q:
+def order_search_q(q: str, *, user=None) -> Q:
     """The queue's search box: an order number (or its beginning), the customer's name (any 1–3
     characters of it, or the whole name) or phone number (whole, or the last 7+ digits). Every branch
     is an index lookup — the order-number index, the archive's customer search index — so a search
@@ -378,7 +379,8 @@ def order_search_q(q: str) -> Q:
         number = prefix_q("number", (f"WO{text}" if text.isdigit() else text.upper())[:24])
         ids = list(WorkOrder.objects.filter(number).values_list("pk", flat=True)[: SEARCH_MATCHES_MAX + 1])
         condition |= Q(pk__in=ids) if len(ids) <= SEARCH_MATCHES_MAX else number
-    tokens = token_q(text, {Kind.NAME, Kind.PHONE_TAIL} if _PHONE.fullmatch(text) else {Kind.NAME})
+    # A user who sees numbers masked matches whole numbers only (decision 0024).
+    tokens = token_q(text, {Kind.NAME, Kind.PHONE_TAIL} if _PHONE.fullmatch(text) else {Kind.NAME}, user=user)
     if tokens is not None:
         matching = SearchToken.objects.filter(tokens).values_list("customer_id", flat=True).distinct()
         ids = list(matching[: SEARCH_MATCHES_MAX + 1])
@@ -410,3 +412,33 @@ def technician_completed_count(*, user, day: date) -> int:
         .exclude(status=OrderStatus.CANCELLED)
         .count()
     )
+
+
+# --- what the registering user is told (decision 0031) ------------------------------------------
+
+
+def order_created_summary(*, order: WorkOrder, user) -> tuple[bool, str]:
+    """``(visible, message)`` for the user who just registered ``order``.
+
+    A hotline agent may register an order for a customer of another region (the archive is shared
+    nationwide); the order belongs to the customer's region and is routed there, so the agent may
+    no longer see it. The answer still says what happened — never a 404 for an order just created."""
+    visible = WorkOrder.objects.visible_to(user).filter(pk=order.pk).exists()
+    values = {
+        "number": order.number,
+        "outlet": order.outlet.name if order.outlet_id else "",
+        "region": order.region.name if order.region_id else "—",
+    }
+    if order.status == OrderStatus.PENDING_APPROVAL:
+        text = _("Work order %(number)s created; the return / exchange now waits for approval.") % values
+    elif order.outlet_id and visible:
+        text = _("Work order %(number)s created, routed to %(outlet)s.") % values
+    elif order.outlet_id:
+        text = _("Work order %(number)s created and routed to an outlet of %(region)s, the customer's region.") % values
+    elif visible:
+        text = _("Work order %(number)s created; no outlet covers the address yet, route it by hand.") % values
+    else:
+        text = _("Work order %(number)s created for %(region)s, the customer's region, where it waits to be routed by hand.") % values
+    if not visible:
+        text = " ".join((text, _("It is outside your scope, so it does not appear in your lists.")))
+    return visible, text

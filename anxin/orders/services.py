@@ -17,6 +17,7 @@ from anxin.core.audit import audited
 from anxin.core.errors import InvalidTransition, NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from anxin.core.events import publish
 from anxin.customers.models import Appliance, Customer
+from anxin.customers.selectors import dealer_card_for
 from anxin.network.models import Technician
 from anxin.orders import sla
 from anxin.orders.attachments import files_removed_on_error
@@ -85,6 +86,10 @@ def order_create(*, actor: User, data: OrderInput) -> WorkOrder:
     if is_return and return_kind not in ReturnKind.values:
         errors["return_kind"] = _("Choose return or exchange.")
     addresses = customer.addresses.all()
+    # A dealer orders at an address it recorded, never at the archive's others (decision 0023).
+    card = dealer_card_for(user=actor, customer=customer)
+    if card is not None and (data.address_id or addresses.filter(text__in=card.addresses).exists()):
+        addresses = addresses.filter(text__in=card.addresses)
     address = (
         addresses.filter(pk=data.address_id).first()
         if data.address_id
@@ -109,7 +114,8 @@ def order_create(*, actor: User, data: OrderInput) -> WorkOrder:
                 .prefetch_related("contracts")
                 .first()
             )
-            if appliance is None:
+            own = card is None or appliance is None or appliance.dealer_id == actor.org_unit_id
+            if appliance is None or not (own or customer.registered_by_id == actor.org_unit_id):
                 errors[f"lines.{i}.appliance"] = _("This appliance does not belong to the customer.")
                 continue
         model = appliance.product_model if appliance else ProductModel.objects.filter(pk=item.product_model_id).first()
@@ -347,7 +353,8 @@ def _apply_complete(order: WorkOrder, data: dict, actor) -> dict:
         order.completed_at = now
     # First-time fix (一次就好): the work was done in the first visit.
     order.first_time_fix = order.visit_count == 1
-    sla.plan_callback(order, now=now)
+    # The callback clock starts when the work was reported done (the report's own time).
+    sla.plan_callback(order, now=order.completed_at)
     return {**recorded, "first_time_fix": order.first_time_fix}
 
 

@@ -25,7 +25,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from anxin.customers.selectors import contact_visible, mask_address, mask_phone
+from anxin.customers.selectors import contact_visible, dealer_card_for, mask_address, mask_phone
 from anxin.orders.choices import ChecklistItem
 from anxin.orders.models import CompletionReport, WorkOrder
 
@@ -168,6 +168,10 @@ def render_slip(order: WorkOrder, *, size: str = "A4", user, order_url: str = ""
     report = CompletionReport.objects.filter(order=order).first()
     full = contact_visible(user=user, customer=order.customer)
     phone = _primary_phone(order.customer)
+    card = dealer_card_for(user=user, customer=order.customer)  # a dealer's slip: what it typed (decision 0023)
+    customer_name = order.customer.name if card is None else card.name
+    if card is not None:
+        phone = card.phones[0] if card.phones else ""
     phone = phone if full else (mask_phone(phone) if phone else "")
     address = order.address.text if full else mask_address(order.address.text, order.address.district)
     hotline = getattr(settings, "ANXIN_SUPERVISION_HOTLINE", DEFAULT_SUPERVISION_HOTLINE) or DEFAULT_SUPERVISION_HOTLINE
@@ -220,7 +224,7 @@ def render_slip(order: WorkOrder, *, size: str = "A4", user, order_url: str = ""
     _heading(pdf, _("Customer"))
     _props(
         pdf,
-        [(_("Customer"), order.customer.name), (_("Phone"), phone or "—"), (_("Address"), address)],
+        [(_("Customer"), customer_name), (_("Phone"), phone or "—"), (_("Address"), address)],
         width=width,
     )
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("sla/", views_sla.sla_policy_list, name="sla_policy_list"),
     path("sla/new/", views_sla.sla_policy_edit, name="sla_policy_create"),
     path("sla/<int:pk>/", views_sla.sla_policy_edit, name="sla_policy_edit"),
+    path("sla/grading/", views_sla.grade_policy_edit, name="grade_policy_edit"),
     path("<int:pk>/", views.order_detail, name="order_detail"),
     path("<int:pk>/complete/", views_completion.order_complete, name="order_complete"),
     path("<int:pk>/slip.pdf", views_slip.order_slip, name="order_slip"),

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -27,13 +27,14 @@ from anxin.accounts.models import OrgUnit
 from anxin.catalog.models import FaultCode
 from anxin.core.audit import history_entries
 from anxin.core.errors import ApplicationError, ValidationFailed
+from anxin.core.limits import parse_id
 from anxin.core.scoping import get_visible_or_404
 from anxin.customers.models import Customer
-from anxin.customers.selectors import contact_visible, mask_address, mask_phone
+from anxin.customers.selectors import contact_visible, dealer_card_for, mask_address, mask_phone
 from anxin.network.models import Technician
 from anxin.network.selectors import outlets_covering, technicians_for_order
-from anxin.orders import eligibility, selectors
-from anxin.orders.choices import Channel, HazardType, OrderStatus, OrderType
+from anxin.orders import eligibility, grading, selectors
+from anxin.orders.choices import Channel, HazardType, OrderType
 from anxin.orders.completion import completion_summary
 from anxin.orders.eligibility import appliance_eligibility
 from anxin.orders.forms import DATETIME_LOCAL, OrderCreateForm, TransitionForm
@@ -94,10 +95,9 @@ def _primary_phone(customer) -> str:
     return phones[0].number if phones else ""
 
 
-def _display_value(model, field_label: str, value, lookups: dict) -> str:
+def _display_value(field, value, lookups: dict) -> str:
     if value in (None, ""):
         return "—"
-    field = next((f for f in model._meta.concrete_fields if str(f.verbose_name) == field_label), None)
     if field is None:
         return str(value)
     if field.is_relation:
@@ -109,6 +109,18 @@ def _display_value(model, field_label: str, value, lookups: dict) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     return str(value)
+
+
+# Status and version changes are told by the status-change rows already.
+TIMELINE_HIDDEN_FIELDS = {WorkOrder: {"status", "version", "number"}}
+
+
+def _field(model, name: str):
+    """The model field a history change names (by field name, never by its translated label)."""
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:  # a field since removed from the model: shown as stored
+        return None
 
 
 def _timeline(order: WorkOrder, lines: list[OrderLine]) -> list[dict]:
@@ -130,30 +142,27 @@ def _timeline(order: WorkOrder, lines: list[OrderLine]) -> list[dict]:
             }
         )
     history = history_entries(order, *lines)
-    # Status and version changes are told by the status-change rows already.
-    hidden = {str(WorkOrder._meta.get_field(n).verbose_name) for n in ("status", "version", "number")}
-    models_by_label = {str(WorkOrder._meta.verbose_name): WorkOrder, str(OrderLine._meta.verbose_name): OrderLine}
     ids: dict = {}
     for entry in history:
-        model = models_by_label.get(entry["object"])
         for ch in entry["changes"]:
-            field = next((f for f in model._meta.concrete_fields if str(f.verbose_name) == ch["field"]), None) if model else None
+            field = _field(entry["model"], ch["name"])
             if field is not None and field.is_relation:
                 ids.setdefault(field.related_model, set()).update(v for v in (ch["old"], ch["new"]) if v)
     lookups = {m: {o.pk: str(o) for o in m.objects.filter(pk__in=pks)} for m, pks in ids.items()}
-    order_label = str(WorkOrder._meta.verbose_name)
     for entry in history:
-        if entry["type"] == "+" and entry["object"] == order_label:
+        model = entry["model"]
+        if entry["type"] == "+" and model is WorkOrder:
             continue  # the "created" status change says it
-        model = models_by_label.get(entry["object"], WorkOrder)
+        hidden = TIMELINE_HIDDEN_FIELDS.get(model, set())
         changes = [
             {
                 "field": ch["field"],
-                "old": _display_value(model, ch["field"], ch["old"], lookups),
-                "new": _display_value(model, ch["field"], ch["new"], lookups),
+                "name": ch["name"],
+                "old": _display_value(_field(model, ch["name"]), ch["old"], lookups),
+                "new": _display_value(_field(model, ch["name"]), ch["new"], lookups),
             }
             for ch in entry["changes"]
-            if ch["field"] not in hidden
+            if ch["name"] not in hidden
         ]
         if entry["type"] == "~" and not changes:
             continue
@@ -230,6 +239,9 @@ def _detail_context(request, order: WorkOrder, *, open_action: str = "", posted=
         open_action = request.GET["action"]  # e.g. the technician's "wait for parts" link from My jobs
     full = contact_visible(user=user, customer=order.customer)
     phone = _primary_phone(order.customer)
+    card = dealer_card_for(user=user, customer=order.customer)  # a dealer sees what it typed (decision 0023)
+    if card is not None:
+        phone = card.phones[0] if card.phones else ""
     repeats = list({line.repeat_of_id: line.repeat_of for line in lines if line.repeat_of_id}.values())
     context = {
         "nav_active": "orders",
@@ -239,18 +251,23 @@ def _detail_context(request, order: WorkOrder, *, open_action: str = "", posted=
         "sla_state": selectors.sla_state(order),
         "timeline": _timeline(order, lines),
         "contact_full": full,
+        "customer_name": card.name if card is not None else order.customer.name,
+        "partial_customer": card is not None,
         "phone": phone if full else mask_phone(phone) if phone else "",
         "address": order.address.text if full else mask_address(order.address.text, order.address.district),
         "actions": [_dialog(t) for t in actions],
         "open_action": open_action,
         "posted": posted or {},
-        "required_level": max((line.fault_code.difficulty for line in lines if line.fault_code_id), default=None),
+        # The grade the order needs, with the VIP minimum the assignment check applies (orders.grading).
+        "required_level": order.required_level,
         "window_start": (posted or {}).get("appointment_start") or _local_input(order.appointment_start),
         "window_end": (posted or {}).get("appointment_end") or _local_input(order.appointment_end),
     }
     context["sla_label"] = _sla_label(context["sla_state"])
     if "assign" in names:
         context["eligible_technicians"], context["ineligible_technicians"] = _assign_choices(order)
+        if order.is_vip:
+            context["vip_min_grade"] = grading.grade_policy().vip_min_grade
     if names & {"route", "reroute"}:
         context["route_outlets"] = _route_choices(order, user, categories)
     if "refuse_install" in names:
@@ -379,6 +396,10 @@ def order_create_view(request):
     customer = get_visible_or_404(Customer, user, pk=int(raw_customer))
     addresses = list(customer.addresses.order_by("-is_primary", "pk"))
     appliances = list(customer.appliances.select_related("product_model__category").prefetch_related("contracts").order_by("pk"))
+    card = dealer_card_for(user=user, customer=customer)
+    if card is not None:  # a dealer picks among what it recorded: its addresses, the appliances it sold (decision 0023)
+        addresses = [a for a in addresses if a.text in card.addresses]
+        appliances = [a for a in appliances if a.pk in {s.pk for s in card.appliances}]
     fault_codes = list(
         FaultCode.objects.filter(category_id__in={a.product_model.category_id for a in appliances}).order_by("difficulty", "code")
     )
@@ -388,12 +409,20 @@ def order_create_view(request):
     if not preselect and len(appliances) == 1:
         preselect = {appliances[0].pk}
     rows = _appliance_rows(appliances, fault_codes, posted, today, preselect)
-    form = OrderCreateForm(posted, addresses=addresses, return_days=eligibility.return_days(), exchange_days=eligibility.exchange_days())
+    form = OrderCreateForm(
+        posted,
+        addresses=addresses,
+        return_days=eligibility.return_days(),
+        exchange_days=eligibility.exchange_days(),
+        masked=not contact_visible(user=user, customer=customer),
+    )
     # Started from a hotline call's screen pop: the call is linked to the new order.
     raw_call = request.POST.get("call") or request.GET.get("call") or ""
     context = {
         "nav_active": "orders",
         "customer": customer,
+        "customer_name": card.name if card is not None else customer.name,
+        "partial_customer": card is not None,
         "customer_url": _customer_url(customer),
         "form": form,
         "rows": rows,
@@ -414,7 +443,7 @@ def order_create_view(request):
                 LineInput(
                     appliance_id=row["appliance"].pk,
                     symptom=row["symptom"][:200],
-                    fault_code_id=int(fault) if str(fault).isdigit() else None,
+                    fault_code_id=parse_id(fault),
                 )
             )
             positions.append(row)
@@ -456,18 +485,15 @@ def order_create_view(request):
     except ApplicationError as exc:
         return render_error(request, "orders/create.html", context, exc)
 
-    if order.status == OrderStatus.PENDING_APPROVAL:
-        text = _("Work order %(number)s created; the return / exchange now waits for approval.") % {"number": order.number}
-    elif order.outlet_id:
-        text = _("Work order %(number)s created, routed to %(outlet)s.") % {"number": order.number, "outlet": order.outlet.name}
-    else:
-        text = _("Work order %(number)s created; no outlet covers the address yet, route it by hand.") % {"number": order.number}
-    messages.success(request, text)
     if context["call_pk"]:
         from anxin.telephony.services import call_link_order
 
         call_link_order(actor=user, call_id=int(context["call_pk"]), order=order)
-    if WorkOrder.objects.visible_to(user).filter(pk=order.pk).exists():
+    # An order registered for a customer of another region is routed there and may leave the
+    # user's scope: the message says so, and the customer's page is shown (decision 0031).
+    visible, text = selectors.order_created_summary(order=order, user=user)
+    messages.success(request, text)
+    if visible:
         return redirect("order_detail", pk=order.pk)
     return redirect(_customer_url(customer))
 
@@ -503,7 +529,6 @@ def _jobs_context(request, *, failed_order: int | None = None, posted=None) -> d
         job.phone = _primary_phone(job.customer)
         lines = list(job.lines.all())
         job.line_list = lines
-        job.difficulty = max((line.fault_code.difficulty for line in lines if line.fault_code_id), default=None)
         job.failed = job.pk == failed_order
         start = job.appointment_start
         (upcoming if start is not None and timezone.localtime(start).date() > today else today_jobs).append(job)

@@ -28,6 +28,8 @@ from anxin.orders.completion import (
     DIAGNOSED_TYPES,
     completion_code_debug,
     completion_code_send,
+    sms_code_available,
+    sms_not_configured_message,
 )
 from anxin.orders.models import Attachment, WorkOrder
 from anxin.orders.services import order_transition
@@ -179,6 +181,8 @@ def _page_context(request, order: WorkOrder, *, report: dict | None = None, fiel
         "confirmation_method": posted.get("confirmation_method") or ConfirmationMethod.SIGNATURE,
         "signature": signature if isinstance(signature, str) else "",
         "sms_code": posted.get("sms_code", ""),
+        "sms_available": sms_code_available(),
+        "sms_unavailable_message": "" if sms_code_available() else sms_not_configured_message(),
         "remarks": posted.get("remarks", ""),
         "top_errors": {name: fields.get(name, []) for name in TOP_FIELDS},
         "back_url": back_url,
@@ -217,10 +221,15 @@ def order_complete(request, pk: int):
             if not allowed:
                 context["blocked"] = _blocked_reason(order, request.user)
             return render_error(request, "orders/complete.html", context, exc, labels=LABELS)
+        if not sent["sent"]:
+            # No SMS service: nothing was sent, and the page says so (the same words as the API).
+            context = _page_context(request, order, report={**report, "confirmation_method": ConfirmationMethod.SIGNATURE})
+            context["code_not_sent"] = sent["message"]
+            return render(request, "orders/complete.html", context)
         context = _page_context(request, order, report={**report, "confirmation_method": ConfirmationMethod.SMS_CODE})
         context["code_sent_until"] = sent["expires_at"]
         if settings.DEBUG:
-            # No SMS gateway in development: show the code so the flow can be tried.
+            # A development SMS channel may not deliver: show the code so the flow can be tried.
             context["debug_code"] = completion_code_debug(order.pk)
         return render(request, "orders/complete.html", context)
 

@@ -21,8 +21,9 @@ from django.views.decorators.http import require_GET
 
 from anxin.accounts.choices import OrgKind, Role
 from anxin.accounts.models import OrgUnit
+from anxin.core.limits import parse_id
 from anxin.core.services import activity_record
-from anxin.customers.selectors import mask_address
+from anxin.customers.selectors import mask_address, shown_customer_names
 from anxin.network.models import Technician
 from anxin.orders import queues
 from anxin.orders.filters import OrderFilterForm
@@ -53,9 +54,9 @@ def _filter_choices(request):
     technicians = []
     if user.role != Role.TECHNICIAN:
         techs = Technician.objects.visible_to(user).order_by("name").only("pk", "name", "grade", "outlet_id")
-        outlet = request.GET.get("outlet", "")
-        if outlet.isdigit():
-            techs = techs.filter(outlet_id=int(outlet))
+        outlet = parse_id(request.GET.get("outlet"))
+        if outlet is not None:
+            techs = techs.filter(outlet_id=outlet)
         technicians = list(techs[:300])
     return outlets, technicians
 
@@ -113,6 +114,9 @@ def order_list(request):
     form, filters, queue, qs, outlets = _queue(request, now)
     page_obj = BoundedPaginator(qs, _page_size(request)).get_page(request.GET.get("page"))
     page_obj.object_list = [_decorate_row(o, now) for o in page_obj.object_list]
+    names = shown_customer_names(user=request.user, customers=[o.customer for o in page_obj.object_list])  # decision 0023
+    for o in page_obj.object_list:
+        o.customer_shown = names[o.customer_id]
     filtered = any(v not in (None, "") for k, v in filters.items() if k != "sort")
     tabs = queues.queues_for(request.user)
     bulk_actions = bulk_actions_for(request.user)

@@ -9,11 +9,14 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from anxin.accounts.choices import ServiceLevel
 from anxin.core.errors import ValidationFailed
 from anxin.customers.choices import CustomerGroup, MarketTier
+from anxin.network.choices import Grade
 from anxin.orders.choices import OrderType
+from anxin.orders.grading import grade_policy, grade_policy_save
 from anxin.orders.models import SlaPolicy
 from anxin.orders.sla import POLICY_FIELDS, may_edit_policies, sla_policy_save, specificity
 from anxin.web.errors import add_service_errors
@@ -76,7 +79,33 @@ def sla_policy_list(request):
         p.tier_label = tiers.get(p.market_tier, "") if p.market_tier is not None else ""
         p.group_label = groups.get(p.customer_group, "")
         p.specificity = specificity(p)
-    return render(request, "orders/sla_list.html", {"nav_active": "orders", "policies": policies})
+    return render(request, "orders/sla_list.html", _list_context(policies))
+
+
+def _list_context(policies, **extra) -> dict:
+    return {
+        "nav_active": "orders",
+        "policies": policies,
+        "grade_policy": grade_policy(),
+        "grade_choices": Grade.choices,
+        **extra,
+    }
+
+
+@login_required
+@require_POST
+def grade_policy_edit(request):
+    """The graded-dispatch policy (the lowest grade for VIP customers), on the SLA policies page."""
+    _require_hq(request.user)
+    try:
+        policy = grade_policy_save(actor=request.user, vip_min_grade=request.POST.get("vip_min_grade", ""))
+    except ValidationFailed as exc:
+        policies = list(SlaPolicy.objects.order_by("-active", "order_type", "market_tier", "customer_group", "service_level", "id"))
+        return render(
+            request, "orders/sla_list.html", _list_context(policies, grade_errors=exc.fields.get("vip_min_grade", [])), status=400
+        )
+    messages.success(request, _("Graded dispatch: VIP customers now need grade %(grade)s or above.") % {"grade": policy.vip_min_grade})
+    return redirect("sla_policy_list")
 
 
 @login_required

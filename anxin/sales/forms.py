@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from anxin.accounts.choices import OrgKind
 from anxin.accounts.models import OrgUnit
 from anxin.catalog.models import ProductModel
+from anxin.core.limits import validate_business_date
 from anxin.orders.forms import DATETIME_LOCAL
 
 ITEM_ROWS = 5
@@ -38,18 +39,23 @@ class SaleForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": _("Province, city, district, street and number")}),
     )
     purchase_date = forms.DateField(
-        label=_("Purchase date"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        validators=[validate_business_date],
+        label=_("Purchase date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     store_name = forms.CharField(label=_("Store"), max_length=100, required=False)
     invoice_no = forms.CharField(label=_("Invoice number"), max_length=40, required=False)
     install_wanted = forms.BooleanField(label=_("Install wanted"), required=False, initial=True)
     appointment_start = forms.DateTimeField(
+        validators=[validate_business_date],
         label=_("Appointment from"),
         required=False,
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
     )
     appointment_end = forms.DateTimeField(
+        validators=[validate_business_date],
         label=_("Appointment until"),
         required=False,
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],

@@ -4,9 +4,19 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from anxin.accounts.choices import OrgKind
 from anxin.core.scoping import ScopedQuerySet
+
+
+class SaleReview(models.TextChoices):
+    """Whether what a dealer typed for a known customer still waits for an agent (decision 0023)."""
+
+    NONE = "", _("Nothing to confirm")
+    PENDING = "pending", pgettext_lazy("sale review", "To confirm")
+    CONFIRMED = "confirmed", pgettext_lazy("sale review", "Confirmed")
+    DISMISSED = "dismissed", pgettext_lazy("sale review", "Archive kept")
 
 
 class SaleRegistration(models.Model):
@@ -29,6 +39,18 @@ class SaleRegistration(models.Model):
     )
     appliances = models.ManyToManyField("customers.Appliance", related_name="+", verbose_name=_("appliances"))
     items = models.JSONField(_("items"), default=list)
+    # What the dealer typed, kept apart from the archive: a dealer sees of a customer only this
+    # (decision 0023). ``phones`` are the normalised numbers.
+    customer_name = models.CharField(_("customer name as entered"), max_length=50, blank=True)
+    phones = models.JSONField(_("phones as entered"), default=list, blank=True)
+    address = models.CharField(_("address as entered"), max_length=200, blank=True)
+    # Name, numbers or address that differ from the archive's customer wait for an agent.
+    review = models.CharField(_("confirmation"), max_length=10, choices=SaleReview.choices, blank=True, default=SaleReview.NONE)
+    differences = models.JSONField(_("differences from the archive"), default=dict, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("confirmed by")
+    )
+    reviewed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -37,7 +59,10 @@ class SaleRegistration(models.Model):
         verbose_name = _("sale registration")
         verbose_name_plural = _("sale registrations")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["dealer", "created_at"])]
+        indexes = [
+            models.Index(fields=["dealer", "created_at"]),
+            models.Index(fields=["review", "created_at"], name="sale_review_queue"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.dealer} · {self.customer} · {self.purchase_date}"

@@ -13,16 +13,17 @@ from anxin.accounts.choices import OrgKind, Role
 from anxin.accounts.models import OrgUnit, User
 from anxin.catalog.models import ProductModel
 from anxin.core.audit import audited
-from anxin.core.errors import PermissionDenied, ValidationFailed
+from anxin.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from anxin.core.locks import lock_names
+from anxin.core.services import activity_record
 from anxin.customers.address import parse_address
 from anxin.customers.choices import CustomerGroup
-from anxin.customers.models import Customer, CustomerPhone
+from anxin.customers.models import Customer, CustomerAddress, CustomerPhone
 from anxin.customers.search import reindex_customers
 from anxin.customers.services import NormalizedPhone, address_add, appliance_add, customer_create, phone_normalize
 from anxin.orders.choices import Channel, OrderType
 from anxin.orders.services import LineInput, OrderInput, order_create, validate_appointment_window
-from anxin.sales.models import SaleRegistration
+from anxin.sales.models import SaleRegistration, SaleReview
 
 # Who may register a sale: the dealer's sales guide, and the HQ manager on a dealer's behalf.
 SALE_REGISTER_ROLES = (Role.DEALER, Role.HQ_MANAGER)
@@ -74,6 +75,29 @@ def customer_by_phone(numbers: list[str]) -> Customer | None:
         if phone is not None:
             return phone.customer
     return None
+
+
+def _known_customer(*, actor: User, customer: Customer, name: str, numbers: list[str], address: str):
+    """Link a sale to the archive's customer who holds one of its numbers, without merging what the
+    dealer typed into the record (decision 0023): a differing name and numbers the record lacks are
+    only recorded, for an agent to confirm; an address the record lacks is added as *unconfirmed*
+    (the install goes there, the archive does not take it as the customer's). Returns the customer
+    (locked), the install address and the differences."""
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    differences: dict = {}
+    if name != customer.name:
+        differences["name"] = name
+    known = set(customer.phones.values_list("number", flat=True))
+    new_numbers = [n for n in numbers if n not in known]
+    if new_numbers:
+        differences["phones"] = new_numbers
+    texts = {address, parse_address(address).text.strip()}
+    install_address = next((a for a in customer.addresses.order_by("pk") if a.text.strip() in texts), None)
+    if install_address is None:
+        install_address = address_add(actor=actor, customer=customer, text=address, unconfirmed=True)
+    if install_address.unconfirmed:
+        differences["address_id"] = install_address.pk
+    return customer, install_address, differences
 
 
 @transaction.atomic
@@ -179,21 +203,14 @@ def sale_register(
     numbers = [p.number for p in normalized]
     lock_names(*(f"phone:{n}" for n in numbers))  # two first sales for one new number: one customer
     customer = customer_by_phone(numbers)
+    differences: dict = {}
     if customer is None:
         customer = customer_create(actor=actor, name=customer_name, phones=numbers, address=address, registered_by=dealer)
         install_address = customer.addresses.filter(is_primary=True).first()
     else:
-        # A known customer: keep their record, add the numbers it does not have yet; the install
-        # goes to the address given with the sale.
-        known = set(customer.phones.values_list("number", flat=True))
-        for phone in normalized:
-            if phone.number not in known:
-                audited(CustomerPhone(customer=customer, number=phone.number, kind=phone.kind), actor, "created by sale").save()
-                known.add(phone.number)
-        texts = {address, parse_address(address).text.strip()}
-        install_address = next((a for a in customer.addresses.all() if a.text.strip() in texts), None)
-        if install_address is None:
-            install_address = address_add(actor=actor, customer=customer, text=address)
+        customer, install_address, differences = _known_customer(
+            actor=actor, customer=customer, name=customer_name, numbers=numbers, address=address
+        )
 
     appliances = []
     for model, quantity, serials in lines:
@@ -219,9 +236,28 @@ def sale_register(
         audited(customer, actor, "complete-set sale").save(update_fields=["group"])
     reindex_customers([customer.pk])
 
-    order = None
+    # The sale first: what the dealer typed is then its record, which the order's checks go by.
+    sale = SaleRegistration.objects.create(
+        dealer=dealer,
+        registered_by=actor,
+        customer=customer,
+        customer_name=customer_name,
+        phones=numbers,
+        address=install_address.text if install_address else address,
+        review=SaleReview.PENDING if differences else SaleReview.NONE,
+        differences=differences,
+        purchase_date=purchase_date,
+        store_name=store_name,
+        invoice_no=invoice_no,
+        install_wanted=install_wanted,
+        items=[
+            {"product_model_id": model.pk, "model": model.code, "quantity": quantity, "serials": serials}
+            for model, quantity, serials in lines
+        ],
+    )
+    sale.appliances.set(appliances)
     if install_wanted:
-        order = order_create(
+        sale.order = order_create(
             actor=actor,
             data=OrderInput(
                 customer_id=customer.pk,
@@ -236,20 +272,58 @@ def sale_register(
                 dealer_id=dealer.pk,
             ),
         )
+        sale.save(update_fields=["order"])
+    return sale
 
-    sale = SaleRegistration.objects.create(
-        dealer=dealer,
-        registered_by=actor,
-        customer=customer,
-        purchase_date=purchase_date,
-        store_name=store_name,
-        invoice_no=invoice_no,
-        install_wanted=install_wanted,
-        order=order,
-        items=[
-            {"product_model_id": model.pk, "model": model.code, "quantity": quantity, "serials": serials}
-            for model, quantity, serials in lines
-        ],
+
+# Who confirms what a dealer typed for a known customer: the hotline and the managers who keep the archive.
+SALE_REVIEW_ROLES = (Role.HQ_MANAGER, Role.AGENT, Role.REGION_DIRECTOR)
+
+
+@transaction.atomic
+def sale_review(*, actor: User, sale_id: int, accept: bool, use_name: bool = False) -> SaleRegistration:
+    """An agent settles a sale whose typed data differ from the archive (decision 0023).
+
+    ``accept``: the numbers the record lacked are added, the install address becomes one of the
+    customer's confirmed addresses and, with ``use_name``, the typed name replaces the archive's.
+    Otherwise the archive is kept as it is (the unconfirmed address stays the install order's only).
+    Either way the decision is recorded on the sale and in the activity log."""
+    if not actor.has_role(*SALE_REVIEW_ROLES):
+        raise PermissionDenied(_("Your role may not confirm dealer sales."))
+    sale = SaleRegistration.objects.visible_to(actor).select_for_update().filter(pk=sale_id).first()
+    if sale is None or not Customer.objects.visible_to(actor).filter(pk=sale.customer_id).exists():
+        raise NotFound()
+    if sale.review != SaleReview.PENDING:
+        raise Conflict(_("This sale was already settled."))
+    customer = Customer.objects.select_for_update().get(pk=sale.customer_id)
+    applied: list[str] = []
+    if accept:
+        known = set(customer.phones.values_list("number", flat=True))
+        for number in sale.differences.get("phones", []):
+            if number in known:
+                continue
+            kind = phone_normalize(number).kind
+            audited(CustomerPhone(customer=customer, number=number, kind=kind), actor, f"confirmed from sale {sale.pk}").save()
+            known.add(number)
+            applied.append("phone")
+        address = CustomerAddress.objects.filter(pk=sale.differences.get("address_id"), customer=customer, unconfirmed=True).first()
+        if address is not None:
+            address.unconfirmed = False
+            audited(address, actor, f"confirmed from sale {sale.pk}").save()
+            applied.append("address")
+        name = (sale.differences.get("name") or "").strip()
+        if use_name and name and name != customer.name:
+            customer.name = name
+            audited(customer, actor, f"name confirmed from sale {sale.pk}").save(update_fields=["name"])
+            applied.append("name")
+        reindex_customers([customer.pk])
+    sale.review = SaleReview.CONFIRMED if accept else SaleReview.DISMISSED
+    sale.reviewed_by, sale.reviewed_at = actor, timezone.now()
+    sale.save(update_fields=["review", "reviewed_by", "reviewed_at"])
+    activity_record(
+        actor=actor,
+        action="sales.review",
+        target=sale,
+        detail={"sale": sale.pk, "customer": customer.pk, "accepted": accept, "applied": applied},
     )
-    sale.appliances.set(appliances)
     return sale

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -14,10 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from anxin.core.errors import ValidationFailed
+from anxin.core.errors import ApplicationError, NotFound, ValidationFailed
 from anxin.sales.forms import ITEM_ROWS, SaleForm, dealer_choices, item_rows, model_choices, posted_row_count
+from anxin.sales.models import SaleRegistration, SaleReview
 from anxin.sales.selectors import sale_list
-from anxin.sales.services import SALE_REGISTER_ROLES, sale_register
+from anxin.sales.services import SALE_REGISTER_ROLES, SALE_REVIEW_ROLES, sale_register, sale_review
 from anxin.web.errors import add_service_errors, ui_error
 
 ERROR_LABELS = {
@@ -93,7 +95,7 @@ def sale_create_view(request):
                 error = ui_error(exc, labels=ERROR_LABELS)
                 status = 400
             else:
-                links = format_html('<a href="{}">{}</a>', reverse("customer_detail", args=[sale.customer_id]), sale.customer.name)
+                links = format_html('<a href="{}">{}</a>', reverse("customer_detail", args=[sale.customer_id]), sale.customer_name)
                 if sale.order_id:
                     links = format_html(
                         '{} · <a href="{}">{}</a>',
@@ -131,3 +133,42 @@ def sale_list_view(request):
     paginator = Paginator(sale_list(user=request.user), settings.ANXIN_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return render(request, "sales/sale_list.html", {"nav_active": "sales", "page_obj": page, "sales": page.object_list})
+
+
+@login_required
+@require_GET
+def sale_review_list(request):
+    """Sales whose typed name, numbers or address differ from the archive's customer, oldest first."""
+    if not request.user.has_role(*SALE_REVIEW_ROLES):
+        raise PermissionDenied
+    qs = (
+        SaleRegistration.objects.visible_to(request.user)
+        .filter(review=SaleReview.PENDING)
+        .select_related("customer", "dealer")
+        .order_by("created_at", "id")
+    )
+    page = Paginator(qs, settings.ANXIN_PAGE_SIZE).get_page(request.GET.get("page"))
+    from anxin.customers.models import CustomerAddress
+
+    address_ids = [s.differences.get("address_id") for s in page.object_list if s.differences.get("address_id")]
+    addresses = CustomerAddress.objects.in_bulk(address_ids)
+    for sale in page.object_list:
+        sale.new_address = addresses.get(sale.differences.get("address_id"))
+    return render(request, "sales/review_list.html", {"nav_active": "sales", "page_obj": page, "sales": page.object_list})
+
+
+@login_required
+@require_http_methods(["POST"])
+def sale_review_view(request, pk: int):
+    if not request.user.has_role(*SALE_REVIEW_ROLES):
+        raise PermissionDenied
+    accept = request.POST.get("decision") == "accept"
+    try:
+        sale_review(actor=request.user, sale_id=pk, accept=accept, use_name=request.POST.get("use_name") == "1")
+    except NotFound:
+        raise Http404 from None  # another region's sale: out of scope
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Sale confirmed into the archive.") if accept else _("Archive kept as it is."))
+    return redirect("sale_review_list")

@@ -6,19 +6,22 @@ from datetime import datetime
 
 from ninja import Router, Schema
 
+from anxin.core.api import Moment, model_text, one_of
+from anxin.telephony.choices import EVENT_ORDER
+from anxin.telephony.models import Call
 from anxin.telephony.services import call_event_record
 
 router = Router(tags=["telephony"])
 
 
 class CallEventIn(Schema):
-    call_id: str
-    event: str
-    caller: str = ""
-    called: str = ""
-    extension: str = ""
-    at: datetime | None = None
-    recording_url: str = ""
+    call_id: model_text(Call, "call_id")
+    event: one_of(EVENT_ORDER)
+    caller: model_text(Call, "caller_number") = ""
+    called: model_text(Call, "called_line") = ""
+    extension: model_text(Call, "extension") = ""
+    at: Moment | None = None
+    recording_url: model_text(Call, "recording_url") = ""
 
 
 class CallOut(Schema):

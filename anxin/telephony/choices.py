@@ -7,6 +7,8 @@ class CallState(models.TextChoices):
     RINGING = "ringing", pgettext_lazy("call state", "Ringing")
     ANSWERED = "answered", pgettext_lazy("call state", "Answered")
     ENDED = "ended", pgettext_lazy("call state", "Ended")
+    # Rang and was never answered (the PBX sent no further event within ANXIN_CALL_MISSED_AFTER_MINUTES).
+    MISSED = "missed", pgettext_lazy("call state", "Missed")
 
 
 class CallType(models.TextChoices):
@@ -37,3 +39,12 @@ class FollowUpKind(models.TextChoices):
 
 # PBX events in their natural order; a late-arriving earlier event never moves the state back.
 EVENT_ORDER = {CallState.RINGING: 0, CallState.ANSWERED: 1, CallState.ENDED: 2}
+# Each state's place in that order: a missed call is over, like an ended one (it is not a PBX event).
+STATE_RANK = {**EVENT_ORDER, CallState.MISSED: 2}
+
+
+class FollowUpOutcome(models.TextChoices):
+    """What the confirmation call of a phone guidance found (decision 0026)."""
+
+    SOLVED = "solved", pgettext_lazy("guidance outcome", "Solved")
+    NOT_SOLVED = "not_solved", pgettext_lazy("guidance outcome", "Not solved: service order")

@@ -3,12 +3,18 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from anxin.core.limits import max_length_of, validate_business_date
 from anxin.telephony.choices import CallType, Disposition
+from anxin.telephony.models import Call
 
 
 class CallFilterForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        validators=[validate_business_date], label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        validators=[validate_business_date], label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     call_type = forms.ChoiceField(label=_("Call type"), required=False, choices=[("", _("All types")), *CallType.choices])
     disposition = forms.ChoiceField(label=_("Disposition"), required=False, choices=[("", _("All")), *Disposition.choices])
     agent = forms.TypedChoiceField(label=_("Agent"), required=False, coerce=int, empty_value=None)
@@ -37,10 +43,13 @@ class CallFilterForm(forms.Form):
 class CallLogForm(forms.Form):
     call_type = forms.ChoiceField(label=_("Call type"), choices=[("", "—"), *CallType.choices], required=False)
     disposition = forms.ChoiceField(label=_("Disposition"), choices=[("", "—"), *Disposition.choices], required=False)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(
+        label=_("Notes"), required=False, max_length=max_length_of(Call, "notes"), widget=forms.Textarea(attrs={"rows": 3})
+    )
     advice = forms.CharField(
         label=_("Advice given"),
         required=False,
+        max_length=max_length_of(Call, "advice"),
         help_text=_("For phone guidance: what the customer was told to do; a callback confirms it worked."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from anxin.accounts.choices import OrgKind
 from anxin.core.scoping import ScopedQuerySet
-from anxin.telephony.choices import CallState, CallType, Disposition, FollowUpKind
+from anxin.telephony.choices import CallState, CallType, Disposition, FollowUpKind, FollowUpOutcome
 
 
 class Call(models.Model):
@@ -85,6 +85,10 @@ class FollowUpTask(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=FollowUpKind.choices)
     due_at = models.DateTimeField(_("due at"), db_index=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=FollowUpOutcome.choices, blank=True)
+    order = models.ForeignKey(
+        "orders.WorkOrder", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("service order")
+    )
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
 from anxin.customers.models import Customer
 from anxin.customers.selectors import FULL_CONTACT_ROLES, mask_phone
 from anxin.orders.choices import OPEN_STATUSES
+from anxin.orders.models import WorkOrder
 from anxin.telephony.choices import CallState
 from anxin.telephony.models import Call, FollowUpTask
 from anxin.telephony.services import customers_for_number
@@ -47,9 +48,17 @@ def pop_call_for(*, user, now: datetime | None = None) -> Call | None:
 @dataclass
 class PopCustomer:
     customer: Customer
-    open_orders: int
+    open_orders: list  # the open work orders the agent may see, most urgent deadline first
     last_service: datetime | None
     appliances: list
+
+    @property
+    def open_order_count(self) -> int:
+        return len(self.open_orders)
+
+
+# The pop lists at most this many open orders per customer.
+POP_OPEN_ORDERS = 5
 
 
 def pop_customers(*, user, call: Call) -> list[PopCustomer]:
@@ -62,15 +71,14 @@ def pop_customers(*, user, call: Call) -> list[PopCustomer]:
     if not customers:
         return []
     ids = [c.pk for c in customers]
-    stats = {
-        row["pk"]: row
-        for row in Customer.objects.filter(pk__in=ids)
-        .annotate(
-            open_orders=Count("orders", filter=Q(orders__status__in=OPEN_STATUSES), distinct=True),
-            last_service=Max("orders__completed_at"),
-        )
-        .values("pk", "open_orders", "last_service")
-    }
+    # Only the orders the agent may see (the archive is nationwide, the orders are the region's).
+    visible_orders = WorkOrder.objects.visible_to(user).filter(customer_id__in=ids)
+    last_service = dict(visible_orders.values("customer_id").annotate(last=Max("completed_at")).values_list("customer_id", "last"))
+    open_orders: dict[int, list] = {}
+    for order in visible_orders.filter(status__in=OPEN_STATUSES).order_by(F("visit_deadline").asc(nulls_last=True), "-created_at"):
+        rows = open_orders.setdefault(order.customer_id, [])
+        if len(rows) < POP_OPEN_ORDERS:
+            rows.append(order)
     from anxin.customers.models import Appliance
 
     appliances: dict[int, list] = {}
@@ -79,8 +87,8 @@ def pop_customers(*, user, call: Call) -> list[PopCustomer]:
     return [
         PopCustomer(
             customer=c,
-            open_orders=stats.get(c.pk, {}).get("open_orders", 0),
-            last_service=stats.get(c.pk, {}).get("last_service"),
+            open_orders=open_orders.get(c.pk, []),
+            last_service=last_service.get(c.pk),
             appliances=appliances.get(c.pk, []),
         )
         for c in customers
@@ -118,7 +126,9 @@ def call_list(
     if agent_id:
         qs = qs.filter(agent_id=agent_id)
     if number:
-        qs = qs.filter(caller_number__contains=number)
+        # Part of a number only for those who see numbers unmasked; for the others the whole number,
+        # or the masked 138****5678 could be rebuilt digit by digit (decision 0024).
+        qs = qs.filter(caller_number__contains=number) if shows_full_number(user) else qs.filter(caller_number=number)
     return qs.order_by(*CALL_SORTS.get(sort, CALL_SORTS["-started"]))
 
 
@@ -128,6 +138,7 @@ def follow_ups_due(*, user, limit: int = 20) -> list[FollowUpTask]:
     tasks = list(
         FollowUpTask.objects.filter(assigned_to=user, done_at__isnull=True)
         .select_related("customer", "call")
+        .prefetch_related("customer__appliances__product_model")  # the "not solved" order picks one
         .order_by("due_at", "pk")[:limit]
     )
     for task in tasks:

@@ -19,7 +19,7 @@ from anxin.core.audit import audited
 from anxin.core.errors import NotFound, PermissionDenied, ValidationFailed
 from anxin.customers.models import Customer, CustomerPhone
 from anxin.customers.services import phone_normalize
-from anxin.telephony.choices import EVENT_ORDER, CallState, CallType, Disposition, FollowUpKind
+from anxin.telephony.choices import EVENT_ORDER, STATE_RANK, CallState, CallType, Disposition, FollowUpKind, FollowUpOutcome
 from anxin.telephony.models import Call, FollowUpTask
 
 # Who may report PBX events: HQ managers and agents (a token issued to them), or an integration
@@ -131,7 +131,9 @@ def _apply_event(call_id, event, number, called, extension, when, recording_url,
         call.answered_at, changed = when, True
     if event == CallState.ENDED and call.ended_at is None:
         call.ended_at, changed = when, True
-    if EVENT_ORDER[event] > EVENT_ORDER[call.state]:
+    if call.state == CallState.MISSED and event == CallState.ANSWERED:
+        call.state, changed = CallState.ANSWERED, True  # a late PBX event knows better than our timeout
+    elif EVENT_ORDER[event] > STATE_RANK[call.state]:
         call.state, changed = event, True
     if call.agent_id is None and call.extension:
         agent = _agent_for_extension(call.extension)
@@ -249,17 +251,100 @@ def call_dismiss(*, actor: User, call_id: int) -> Call:
     return call
 
 
-def follow_up_done(*, actor: User, task_id: int, note: str = "") -> FollowUpTask:
+def follow_up_done(*, actor: User, task_id: int, note: str = "", outcome: str = "", appliance_id: int | None = None) -> FollowUpTask:
+    """Tick off a follow-up. A phone-guidance confirmation records its outcome (decision 0026):
+    ``solved`` closes it; ``not_solved`` registers a repair order for the customer's appliance through
+    ``orders.services.order_create`` and links it to the task and the call."""
     with transaction.atomic():
-        task = FollowUpTask.objects.select_for_update().filter(pk=task_id).first()
+        task = FollowUpTask.objects.select_for_update().select_related("call").filter(pk=task_id).first()
         if task is None or (task.assigned_to_id != actor.pk and not actor.sees_everything):
             raise NotFound()
-        if task.done_at is None:
-            task.done_at = timezone.now()
-            if note:
-                task.note = f"{task.note}\n{note}".strip()
-            task.save(update_fields=["done_at", "note"])
+        if task.done_at is not None:
+            return task
+        guidance = task.kind == FollowUpKind.CONFIRM_GUIDANCE
+        if guidance and outcome not in FollowUpOutcome.values:
+            raise ValidationFailed(fields={"outcome": _("Say whether the guidance solved the problem.")})
+        if not guidance:
+            outcome = ""
+        if outcome == FollowUpOutcome.NOT_SOLVED:
+            task.order = _guidance_service_order(actor=actor, task=task, appliance_id=appliance_id, note=note)
+        task.outcome = outcome
+        task.done_at = timezone.now()
+        if note:
+            task.note = f"{task.note}\n{note}".strip()
+        task.save(update_fields=["done_at", "note", "outcome", "order"])
     return task
+
+
+def _guidance_service_order(*, actor: User, task: FollowUpTask, appliance_id: int | None, note: str):
+    """The repair order registered when phone guidance did not solve the problem (one existing rule:
+    ``order_create``), linked to the call as well if it has none."""
+    from anxin.customers.models import Appliance
+    from anxin.orders.services import LineInput, OrderInput, order_create
+
+    if task.customer_id is None:
+        raise ValidationFailed(fields={"outcome": _("The call is linked to no customer: register the caller first.")})
+    appliances = Appliance.objects.filter(customer_id=task.customer_id)
+    if appliance_id is None and appliances.count() == 1:
+        appliance_id = appliances.get().pk
+    if appliance_id is None or not appliances.filter(pk=appliance_id).exists():
+        raise ValidationFailed(fields={"appliance": _("Choose the customer's appliance to repair.")})
+    call = task.call
+    symptom = (note or call.notes or call.advice or "").strip()[:200]
+    order = order_create(
+        actor=actor,
+        data=OrderInput(
+            customer_id=task.customer_id,
+            lines=[LineInput(appliance_id=appliance_id, symptom=symptom)],
+            description=_("Phone guidance did not solve the problem. Advice given: %(advice)s") % {"advice": call.advice[:500]},
+        ),
+    )
+    locked = Call.objects.select_for_update().get(pk=call.pk)
+    if locked.order_id is None:
+        locked.order = order
+        audited(locked, actor, "order from unsolved phone guidance").save()
+    return order
+
+
+def call_link_customer(*, actor: User, call_id: int, customer: Customer) -> Call | None:
+    """Link a call from an unknown number to the customer the agent just registered from its pop."""
+    with transaction.atomic():
+        call = Call.objects.visible_to(actor).select_for_update().filter(pk=call_id).first()
+        if call is None or call.customer_id is not None:
+            return call
+        if not Customer.objects.visible_to(actor).filter(pk=customer.pk).exists():
+            return call
+        call.customer = customer
+        audited(call, actor, "caller registered from the pop").save()
+        FollowUpTask.objects.filter(call=call, customer__isnull=True).update(customer=customer)
+    return call
+
+
+def missed_after() -> timedelta:
+    return timedelta(minutes=max(int(settings.ANXIN_CALL_MISSED_AFTER_MINUTES), 1))
+
+
+def calls_mark_missed(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Calls the PBX left ringing longer than ``ANXIN_CALL_MISSED_AFTER_MINUTES`` become *missed*
+    (each change audited like a PBX event); run by the periodic job ``telephony.mark_missed_calls``."""
+    now = now or timezone.now()
+    cutoff = now - missed_after()
+    marked = 0
+    ids = list(
+        Call.objects.filter(state=CallState.RINGING, answered_at__isnull=True, started_at__lt=cutoff)
+        .order_by("started_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+    for pk in ids:
+        with transaction.atomic():
+            call = Call.objects.select_for_update().filter(pk=pk, state=CallState.RINGING, answered_at__isnull=True).first()
+            if call is None:
+                continue  # answered or ended meanwhile
+            call.state = CallState.MISSED
+            call.ended_at = call.ended_at or now
+            audited(call, None, "missed: rang without answer").save()
+            marked += 1
+    return marked
 
 
 def extension_set(*, actor: User, extension: str) -> User:

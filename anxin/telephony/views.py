@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from anxin.accounts.choices import Role
 from anxin.accounts.models import User
-from anxin.core.errors import ApplicationError, ValidationFailed
+from anxin.core.errors import ApplicationError, NotFound, ValidationFailed
 from anxin.core.scoping import get_visible_or_404
 from anxin.orders.models import WorkOrder
 from anxin.telephony import selectors, services
@@ -178,12 +178,24 @@ def extension_edit(request):
 @login_required
 @require_POST
 def follow_up_done(request, pk: int):
+    appliance = request.POST.get("appliance", "")
     try:
-        services.follow_up_done(actor=request.user, task_id=pk, note=request.POST.get("note", ""))
+        task = services.follow_up_done(
+            actor=request.user,
+            task_id=pk,
+            note=request.POST.get("note", ""),
+            outcome=request.POST.get("outcome", ""),
+            appliance_id=int(appliance) if appliance.isdigit() else None,
+        )
+    except NotFound:
+        raise Http404 from None  # somebody else's task: out of scope, like every other page
     except ApplicationError as exc:
-        messages.error(request, str(exc.message))
+        messages.error(request, "; ".join([str(exc.message), *(m for msgs in exc.fields.values() for m in msgs)]))
     else:
-        messages.success(request, _("Follow-up marked done."))
+        if task.order_id:
+            messages.success(request, _("Service order %(number)s registered from the guidance.") % {"number": task.order.number})
+        else:
+            messages.success(request, _("Follow-up marked done."))
     nxt = request.POST.get("next", "")
     if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
         return redirect(nxt)

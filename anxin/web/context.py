@@ -36,6 +36,7 @@ NAV = [
     ("jobs", _("My jobs"), "technician_jobs", (Role.TECHNICIAN,)),
     ("sales", _("Register a sale"), "sale_create", (Role.DEALER,)),
     ("sla", _("SLA policies"), "sla_policy_list", (Role.HQ_MANAGER,)),
+    ("outbox", _("Event deliveries"), "outbox_deliveries", (Role.HQ_MANAGER,)),
     ("imports", _("Import customers"), "customer_import", (Role.HQ_MANAGER, Role.REGION_DIRECTOR, Role.AGENT)),
 ]
 

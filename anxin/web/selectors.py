@@ -13,13 +13,12 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from anxin.customers.models import Customer
-from anxin.orders.choices import FIELD_STATUSES, OPEN_STATUSES, OrderStatus, Satisfaction
+from anxin.orders.choices import DONE_STATUSES, FIELD_STATUSES, OPEN_STATUSES, OrderStatus, Satisfaction
 from anxin.orders.models import WorkOrder
 
-# Days of ratings behind the very-satisfied rate, and hours within which a completed order must be
-# called back (Haier: 100 % callback within 72 h); both overridable in settings.
+# Days of ratings behind the very-satisfied rate (overridable in settings). The callback deadline is
+# not restated here: each finished order carries the one its SLA policy set (``orders.sla``).
 DEFAULT_RATING_DAYS = 30
-DEFAULT_CALLBACK_HOURS = 72
 TREND_DAYS = 14
 
 
@@ -54,7 +53,6 @@ def order_figures(*, user, now: datetime | None = None) -> OrderFigures:
     today = _local_midnight(now)
     tomorrow = today + timedelta(days=1)
     rating_since = now - timedelta(days=getattr(settings, "ANXIN_RATING_DAYS", DEFAULT_RATING_DAYS))
-    callback_due = now - timedelta(hours=getattr(settings, "ANXIN_CALLBACK_HOURS", DEFAULT_CALLBACK_HOURS))
     is_open = Q(status__in=OPEN_STATUSES)
     row = WorkOrder.objects.visible_to(user).aggregate(
         open=Count("pk", filter=is_open),
@@ -66,8 +64,9 @@ def order_figures(*, user, now: datetime | None = None) -> OrderFigures:
         in_field=Count("pk", filter=Q(status__in=FIELD_STATUSES)),
         created_today=Count("pk", filter=Q(created_at__gte=today)),
         completed_today=Count("pk", filter=Q(completed_at__gte=today)),
-        callbacks_pending=Count("pk", filter=Q(status=OrderStatus.COMPLETED)),
-        callbacks_late=Count("pk", filter=Q(status=OrderStatus.COMPLETED, completed_at__lt=callback_due)),
+        # Completed or resolved by phone, waiting for the callback (the callback agent's queue).
+        callbacks_pending=Count("pk", filter=Q(status__in=DONE_STATUSES)),
+        callbacks_late=Count("pk", filter=Q(status__in=DONE_STATUSES, callback_deadline__lt=now)),
         jobs_today=Count("pk", filter=is_open & Q(appointment_start__gte=today, appointment_start__lt=tomorrow)),
         rated=Count("pk", filter=~Q(satisfaction="") & Q(completed_at__gte=rating_since)),
         very_satisfied=Count("pk", filter=Q(satisfaction=Satisfaction.VERY_SATISFIED, completed_at__gte=rating_since)),

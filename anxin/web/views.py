@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from anxin.accounts.choices import Role
 from anxin.customers.services import CUSTOMER_CREATE_ROLES
-from anxin.orders.choices import FIELD_STATUSES, OPEN_STATUSES, OrderStatus
+from anxin.orders.choices import DONE_STATUSES, FIELD_STATUSES, OPEN_STATUSES, OrderStatus
 from anxin.web import selectors
 
 # Chart per role: managers follow the flow over time, outlets and technicians the current queue.
@@ -110,7 +110,7 @@ def _tile_url(user, key: str) -> str:
         "to_accept": (OrderStatus.ROUTED,),
         "to_assign": (OrderStatus.ACCEPTED,),
         "in_field": FIELD_STATUSES,
-        "callbacks_pending": (OrderStatus.COMPLETED,),
+        "callbacks_pending": DONE_STATUSES,
     }
     return _status_url(*by_status[key]) if key in by_status else ""
 

@@ -27,27 +27,68 @@ LAPTOP = {"width": 1366, "height": 768}
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run `apt-get install chromium fonts-noto-cjk` (.ci/run does)")
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make deps-test` (scripts/system-deps.sh; `make test` does)")
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
 
 
-@pytest.fixture
-def new_page(browser, live_server):
-    """``new_page(viewport=LAPTOP)`` → a page in a fresh context (own cookies), base URL set."""
-    contexts = []
+# Every document reports what the Content-Security-Policy refused (decision 0034) to the console,
+# where the fixture below collects it together with Chromium's own "Refused to …" messages.
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.effectiveDirective + " blocked " + (e.blockedURI || "inline") +
+    " at " + e.sourceFile + ":" + e.lineNumber + " (" + (e.sample || "") + ")");
+}, true);
+"""
 
-    def make(viewport=LAPTOP, locale="zh-CN"):
-        ctx = browser.new_context(viewport=viewport, locale=locale, base_url=live_server.url)
+
+def is_csp_violation(text: str) -> bool:
+    return text.startswith("CSP violation:") or "Content Security Policy" in text
+
+
+class PageMaker:
+    """``new_page(viewport=LAPTOP)`` → a page in a fresh context (own cookies), base URL set.
+
+    ``violations`` lists every CSP violation any of its pages reported; the test fails if one
+    is left at the end (a test that provokes one on purpose clears the list)."""
+
+    def __init__(self, browser, base_url: str):
+        self.browser, self.base_url = browser, base_url
+        self.contexts = []
+        self.violations: list[str] = []
+
+    def __call__(self, viewport=LAPTOP, locale="zh-CN"):
+        ctx = self.browser.new_context(viewport=viewport, locale=locale, base_url=self.base_url)
         ctx.set_default_timeout(15000)
-        contexts.append(ctx)
+        ctx.add_init_script(CSP_REPORTER)
+        ctx.on("console", self._console)
+        self.contexts.append(ctx)
         return ctx.new_page()
 
-    yield make
-    for ctx in contexts:
+    def _console(self, message) -> None:
+        if is_csp_violation(message.text):
+            self.violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+    def settle(self) -> None:
+        """Deliver console messages still on their way (a round trip to every open page)."""
+        for ctx in self.contexts:
+            for page in ctx.pages:
+                if not page.is_closed():
+                    page.evaluate("0")
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    maker = PageMaker(browser, live_server.url)
+    yield maker
+    maker.settle()
+    violations = list(maker.violations)
+    for ctx in maker.contexts:
         ctx.close()
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations), pytrace=False)
 
 
 def login(page, username: str, password: str) -> None:

@@ -95,3 +95,10 @@ def test_unknown_caller_pop_offers_new_customer_and_esc_dismisses(world, new_pag
     agent.click("[data-screen-pop] [data-pop-new-customer]", timeout=3000)
     agent.wait_for_selector("[data-customer-form]")
     assert agent.input_value("[data-customer-form] input[name=phone]") == "13700002222"
+    # Registering the caller from the pop links the call to the new customer (decision 0026).
+    agent.fill("[data-customer-form] input[name=name]", "王五")
+    agent.fill("[data-customer-form] input[name=address]", "浙江省杭州市西湖区文三路90号")
+    agent.click("[data-customer-form] button[type=submit]")
+    agent.wait_for_url("**/customers/*/")
+    call = Call.objects.get(call_id="PBX-3")
+    assert call.customer is not None and call.customer.name == "王五"

@@ -55,9 +55,17 @@ def test_one_chinese_character_finds_every_name_with_it_and_full_names_rank_firs
 
 
 def test_order_number_finds_the_customer(world, people):
-    order = world.order(customer=people["zhang"])
+    order = world.order(customer=people["zhangsan"])  # Hangzhou: an order of the agent's region
     result = customer_search(user=world.agent, q=order.number)
-    assert names(result)[0] == "张伟" and result.hits[0].matched == "order"
+    assert names(result)[0] == "张三丰" and result.hits[0].matched == "order"
+
+
+def test_order_number_outside_the_scope_finds_nobody(world, people):
+    # The agent sees the whole archive but only its region's orders: a Shenzhen order's number
+    # must not find (and so confirm) its customer.
+    order = world.order(customer=people["zhang"])
+    assert customer_search(user=world.agent, q=order.number).hits == []
+    assert names(customer_search(user=world.hq_manager, q=order.number))[0] == "张伟"
 
 
 @pytest.mark.parametrize("query", ["", " ", "a", "7"])
@@ -87,7 +95,9 @@ def test_search_api_ranks_and_masks(client, world, people):
     assert body["results"][0]["customer"]["name"] == "张伟"
     assert body["results"][0]["matched"] == "phone" and body["results"][0]["matched_text"] == "13812345678"
     client.force_login(world.users["quality"])
-    body = client.get("/api/v1/customers/search", {"q": "5678"}).json()
+    # A role that sees numbers masked finds a customer by the whole number only (decision 0024).
+    assert client.get("/api/v1/customers/search", {"q": "5678"}).json()["results"] == []
+    body = client.get("/api/v1/customers/search", {"q": "13812345678"}).json()
     assert body["results"][0]["matched_text"] == "138****5678"
     assert body["results"][0]["customer"]["phones"][0]["number"] == "138****5678"
 

@@ -64,13 +64,14 @@ def test_create_validation_names_the_fields_and_saves_nothing(world):
     payload = new_order(
         world,
         customer,
-        order_type="teleport",
         appointment_start=start.isoformat(),
         appointment_end=(start - timedelta(hours=1)).isoformat(),
         lines=[{"product_model_id": 999999}],
     )
     error = assert_error(api(world.agent).post("/orders", payload), 400, "invalid")
-    assert {"order_type", "appointment_end", "lines.0.product_model"} <= set(error["fields"])
+    assert {"appointment_end", "lines.0.product_model"} <= set(error["fields"])
+    # A value outside a documented enum is refused by the schema (422) before the service runs.
+    assert_error(api(world.agent).post("/orders", {**payload, "order_type": "teleport"}), 422, "invalid", fields=("order_type",))
     assert not WorkOrder.objects.exists()
 
 
@@ -198,7 +199,7 @@ def test_stale_expected_version_is_409_and_changes_nothing(world):
 
 def test_unknown_action_is_a_field_error(world):
     order = world.order()
-    assert_error(api(world.dispatcher).post(f"/orders/{order.pk}/transitions", {"action": "teleport"}), 400, "invalid", fields=("action",))
+    assert_error(api(world.dispatcher).post(f"/orders/{order.pk}/transitions", {"action": "teleport"}), 422, "invalid", fields=("action",))
 
 
 def test_transition_on_an_out_of_scope_order_is_404(world):
@@ -247,7 +248,7 @@ def test_callback_unsatisfied_keeps_the_order_open(world):
 def test_callback_needs_a_known_satisfaction(world):
     order = _completed(world)
     assert_error(
-        api(world.callback_agent).post(f"/orders/{order.pk}/callback", {"satisfaction": "meh"}), 400, "invalid", fields=("satisfaction",)
+        api(world.callback_agent).post(f"/orders/{order.pk}/callback", {"satisfaction": "meh"}), 422, "invalid", fields=("satisfaction",)
     )
     assert not Callback.objects.exists()
     order.refresh_from_db()
@@ -332,7 +333,7 @@ def test_list_by_sla_state_and_work_list_like_the_page(world):
     assert {o["id"] for o in client.get("/orders", queue="to_accept").json()["results"]} == {o.pk for o in breached}
     assert client.get(f"/orders/{breached[0].pk}").json()["sla_state"] == "breached"
     # Bad values name the field and list what is allowed.
-    error = assert_error(client.get("/orders", sla="late"), 400, fields=("sla",))
+    error = assert_error(client.get("/orders", sla="late"), 422, fields=("sla",))
     assert "breached" in str(error["fields"]["sla"])
     error = assert_error(client.get("/orders", queue="repeats"), 400, fields=("queue",))  # not an outlet manager's list
     assert "to_accept" in str(error["fields"]["queue"])

@@ -94,10 +94,16 @@ def test_existing_customer_new_address_gets_the_install(world):
     assert registration.order.address.text.endswith("江南大道1号")
 
 
-def test_existing_customer_gets_the_sales_other_number(world):
+def test_existing_customer_gets_the_sales_other_number_once_an_agent_confirms(world):
+    from anxin.sales.services import sale_review
+
     existing = world.customer(phone="13812345678")
     registration = sale(world, phones=["13812345678", "0571-88886666"])
     assert registration.customer == existing
+    # Not merged silently: recorded for an agent to confirm.
+    assert existing.phones.count() == 1 and registration.differences["phones"] == ["057188886666"]
+    assert customer_search(user=world.users["agent"], q="88886666").hits == []
+    sale_review(actor=world.agent, sale_id=registration.pk, accept=True)
     assert existing.phones.filter(kind="landline").exists()
     assert existing.phones.count() == 2
     assert existing.phones.filter(is_primary=True).count() == 1  # the archive's primary stays

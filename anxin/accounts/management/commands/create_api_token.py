@@ -15,15 +15,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("username", help="The user the token acts as (it sees exactly what they see).")
         parser.add_argument("name", help="The integration that uses the token, e.g. 'PBX screen pop'.")
+        parser.add_argument("--days", type=int, default=None, help="Days until it expires (default ANXIN_API_TOKEN_DAYS).")
 
-    def handle(self, *args, username: str, name: str, **options):
+    def handle(self, *args, username: str, name: str, days: int | None = None, **options):
         user = User.objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"No user named {username!r}.")
         try:
-            token, raw = api_token_create(actor=None, user=user, name=name)
+            token, raw = api_token_create(actor=None, user=user, name=name, days=days)
         except ApplicationError as exc:
             details = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in exc.fields.items())
             raise CommandError(details or str(exc.message)) from exc
-        self.stderr.write(f"Token {token.prefix}… for {user.username} ({token.name}); store it now, it is not shown again:")
+        self.stderr.write(
+            f"Token {token.prefix}… for {user.username} ({token.name}), expires {token.expires_at:%Y-%m-%d};"
+            " store it now, it is not shown again:"
+        )
         self.stdout.write(raw)

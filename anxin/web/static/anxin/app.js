@@ -39,4 +39,37 @@
     const opener = e.target.closest("[data-open-dialog]");
     if (opener) { const d = document.getElementById(opener.dataset.openDialog); if (d) d.showModal(); }
   });
+
+  // The Content-Security-Policy (decision 0034) allows no inline script, on*= handler or style=
+  // attribute, so the small behaviours templates need are declared with data attributes here.
+  function showIf(root) {
+    // data-show-if="name=value": shown only while the form's control `name` has that value.
+    root.querySelectorAll("[data-show-if]").forEach(function (el) {
+      const rule = el.dataset.showIf;
+      const cut = rule.indexOf("=");
+      const form = el.closest("form");
+      const control = form && form.elements[rule.slice(0, cut)];
+      if (control) el.hidden = control.value !== rule.slice(cut + 1);
+    });
+  }
+  function paint(root) {
+    // data-colour="#d97706": a user-chosen badge colour, set through the CSSOM (allowed by the CSP).
+    root.querySelectorAll("[data-colour]").forEach(function (el) { el.style.backgroundColor = el.dataset.colour; });
+  }
+  function enhance(root) {
+    if (!root || !root.querySelectorAll) return;
+    showIf(root);
+    paint(root);
+  }
+  document.addEventListener("change", function (e) {
+    const el = e.target;
+    if (el.matches("[data-autosubmit]") && el.form) el.form.submit();  // e.g. the language switch
+    if (el.matches("[data-bulk-all]") && el.form) {
+      el.form.querySelectorAll("[data-bulk-id]").forEach(function (box) { box.checked = el.checked; });
+    }
+    if (el.form) showIf(el.form);
+  });
+  document.addEventListener("htmx:load", function (e) { enhance(e.target); });
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  else enhance(document);
 })();

@@ -17,7 +17,8 @@
     });
     chart.setOption({
       textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
-      tooltip: { trigger: "axis" },
+      // Drawn on the canvas: the HTML tooltip carries style="" attributes the CSP refuses (decision 0034).
+      tooltip: { trigger: "axis", renderMode: "richText" },
       legend: data.series.length > 1 ? { top: 0 } : undefined,
       grid: { left: 36, right: 16, top: data.series.length > 1 ? 32 : 16, bottom: 28 },
       xAxis: { type: "category", data: data.categories, axisLabel: { hideOverlap: true } },
