@@ -88,7 +88,18 @@ def test_groups_ask_only_for_their_own_packages(machine):
 @pytest.mark.parametrize(("target", "group"), [("test", "test"), ("run", "run"), ("i18n-check", "i18n"), ("messages", "i18n")])
 def test_make_runs_the_script_before_anything_else(target, group):
     """`make -n` prints the commands without running them: the script comes first."""
-    result = subprocess.run(["make", "-n", "-B", target], cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60, check=True)
+    # Under CI the suite itself runs inside `make test`: the inherited MAKEFLAGS/MAKELEVEL would make
+    # the child print "Entering directory" first, so it gets a clean make environment.
+    env = {key: value for key, value in os.environ.items() if key not in {"MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES"}}
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-n", "-B", target],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     first = result.stdout.splitlines()[0]
     assert first.endswith(f"bash scripts/system-deps.sh {group}"), first
 
