@@ -16,7 +16,7 @@ from anxin.accounts.api import router as accounts_router  # noqa: E402
 from anxin.complaints.api import router as complaints_router  # noqa: E402
 from anxin.customers.api import router as customers_router  # noqa: E402
 from anxin.notifications.api import router as notifications_router  # noqa: E402
-from anxin.orders.api import router as orders_router  # noqa: E402
+from anxin.orders.api.orders import router as orders_router  # noqa: E402
 from anxin.sales.api import router as sales_router  # noqa: E402
 from anxin.telephony.api import router as telephony_router  # noqa: E402
 

@@ -15,7 +15,7 @@ from anxin.accounts.services import user_create
 from anxin.catalog.models import FaultCode, ProductCategory, ProductModel
 from anxin.customers.services import appliance_add, customer_create
 from anxin.network.models import OutletCoverage, Technician
-from anxin.orders.services import LineInput, OrderInput, order_create
+from anxin.orders.workflow.services import LineInput, OrderInput, order_create
 
 PASSWORD = "anxin-test-pass-2026"
 

@@ -103,7 +103,7 @@ def run_loop(port: int, world: dict, n: int) -> tuple[int, int, float, list[str]
     """Push ``n`` orders through the loop; returns (failed orders, other failures, seconds, first errors)."""
     from django.utils import timezone
 
-    from anxin.orders.completion import TINY_PNG_DATA_URL
+    from anxin.orders.completion.report import TINY_PNG_DATA_URL
 
     clients = {role: ApiClient(port, token) for role, token in world["tokens"].items()}
     failures, replay_failures, errors = 0, 0, []

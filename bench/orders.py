@@ -286,7 +286,7 @@ def bulk_load(n: int, seed: int, world: dict, extra: dict, batch: int = 20000) -
 
 def _complete_body(order_id: int, world: dict) -> dict:
     """The completion report: H2's ``minimal_report`` when the module has it, else the fault code."""
-    from anxin.orders import completion
+    from anxin.orders.completion import report as completion
     from anxin.orders.models import WorkOrder
 
     if hasattr(completion, "minimal_report"):

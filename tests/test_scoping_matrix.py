@@ -41,9 +41,9 @@ from anxin.accounts.services import api_token_create
 from anxin.complaints.services import ComplaintInput, complaint_create
 from anxin.customers.selectors import mask_phone
 from anxin.network.models import OutletCoverage
-from anxin.orders.attachments import attachment_add, content_file
-from anxin.orders.completion import TINY_PNG, minimal_report
-from anxin.orders.services import order_transition
+from anxin.orders.completion.attachments import attachment_add, content_file
+from anxin.orders.completion.report import TINY_PNG, minimal_report
+from anxin.orders.workflow.services import order_transition
 
 # The module's world is built once (``matrix``) and rolled back at the end; each test runs inside it.
 pytestmark = pytest.mark.django_db

@@ -27,7 +27,7 @@ from anxin.core.models import PeriodicRun
 logger = logging.getLogger("anxin.periodic")
 
 # Modules holding @periodic jobs, imported by ``load_jobs`` (plus every app's ``jobs`` module).
-JOB_MODULES = ("anxin.orders.escalation",)
+JOB_MODULES = ("anxin.orders.sla.escalation",)
 
 
 @dataclass(frozen=True)

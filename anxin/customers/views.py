@@ -75,7 +75,7 @@ from anxin.customers.services import (
     phone_set_primary,
 )
 from anxin.orders.models import WorkOrder
-from anxin.orders.services import ORDER_CREATE_ROLES
+from anxin.orders.workflow.services import ORDER_CREATE_ROLES
 from anxin.web.errors import add_service_errors, ui_error
 from anxin.web.exports import table_response
 

@@ -43,9 +43,9 @@ from anxin.network.choices import GRADE_LEVEL
 from anxin.network.models import OutletCoverage, Technician
 from anxin.network.selectors import outlets_covering, technicians_for_order
 from anxin.orders.models import OrderLine, StatusChange, WorkOrder
-from anxin.orders.services import LineInput, OrderInput, order_create, order_transition
-from anxin.orders.sla import plan_onsite, visit_hours
-from anxin.orders.transitions import TRANSITIONS
+from anxin.orders.sla.policy import plan_onsite, visit_hours
+from anxin.orders.workflow.services import LineInput, OrderInput, order_create, order_transition
+from anxin.orders.workflow.transitions import TRANSITIONS
 
 SLOTS = ((9, 0), (11, 0), (13, 0), (15, 0), (17, 0))  # two-hour appointment windows
 WINDOW = timedelta(hours=2)
@@ -779,7 +779,7 @@ class Builder:
     def _completion_data(self, order: WorkOrder, fault: str, resolution: str) -> dict:
         """The completion report: H2's ``minimal_report`` with the diagnosed fault and the action
         taken on the lines of its category (the interim ``fault_code`` data when it is absent)."""
-        from anxin.orders import completion
+        from anxin.orders.completion import report as completion
 
         if not hasattr(completion, "minimal_report"):
             return {"fault_code": self.faults[fault].pk, "resolution": resolution}

@@ -33,9 +33,9 @@ from anxin.demo.builder import (
 )
 from anxin.feedback.models import Callback
 from anxin.network.models import OutletCoverage
-from anxin.orders.grading import order_required_level, vip_minimum_level
 from anxin.orders.models import OrderLine, StatusChange, WorkOrder
-from anxin.orders.transitions import TRANSITIONS
+from anxin.orders.workflow.grading import order_required_level, vip_minimum_level
+from anxin.orders.workflow.transitions import TRANSITIONS
 
 MS = timedelta(milliseconds=3)
 

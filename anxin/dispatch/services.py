@@ -26,7 +26,7 @@ def route_new_order(*, order, actor) -> None:
     A return / exchange order is not routed on creation: it waits for approval
     (``submit_for_approval`` in ``order_create``), and is routed when ``order.approve`` fires."""
     from anxin.orders.choices import ApprovalDecision, OrderStatus, OrderType
-    from anxin.orders.services import order_transition
+    from anxin.orders.workflow.services import order_transition
 
     if order.status != OrderStatus.CREATED:
         return

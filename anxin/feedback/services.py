@@ -6,7 +6,7 @@ from anxin.accounts.models import User
 from anxin.feedback.models import Callback
 from anxin.orders.choices import Satisfaction
 from anxin.orders.models import WorkOrder
-from anxin.orders.services import order_transition
+from anxin.orders.workflow.services import order_transition
 
 
 @transaction.atomic

@@ -22,8 +22,8 @@ from anxin.feedback.forms import CallbackForm
 from anxin.feedback.selectors import callbacks_due
 from anxin.orders.choices import OrderStatus, Satisfaction
 from anxin.orders.models import WorkOrder
-from anxin.orders.selectors import callback_state, sla_label
-from anxin.orders.transitions import available_actions
+from anxin.orders.sla.clocks import callback_state, sla_label
+from anxin.orders.workflow.transitions import available_actions
 from anxin.web.errors import form_errors, render_error
 
 # Who works the callback queue (the menu shows it to these roles); recording follows the guard.

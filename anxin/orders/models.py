@@ -140,7 +140,7 @@ class WorkOrder(models.Model):
     def required_level(self) -> int:
         """The grade level this order needs: its hardest known fault, and for a VIP customer at
         least the graded-dispatch policy's minimum (``orders.grading``, the one rule)."""
-        from anxin.orders.grading import order_required_level
+        from anxin.orders.workflow.grading import order_required_level
 
         return order_required_level(lines=self.lines.all(), is_vip=self.is_vip)
 

@@ -1,6 +1,11 @@
 from django.urls import path
 
-from . import views, views_bulk, views_completion, views_list, views_sla, views_slip
+from anxin.orders.views import bulk as views_bulk
+from anxin.orders.views import completion as views_completion
+from anxin.orders.views import detail as views
+from anxin.orders.views import sla as views_sla
+from anxin.orders.views import slip as views_slip
+from anxin.orders.views import worklist as views_list
 
 urlpatterns = [
     path("", views_list.order_list, name="order_list"),

@@ -14,7 +14,7 @@ from anxin.accounts.choices import OrgKind
 from anxin.accounts.models import OrgUnit
 from anxin.catalog.models import ProductModel
 from anxin.core.limits import validate_business_date
-from anxin.orders.forms import DATETIME_LOCAL
+from anxin.orders.views.forms import DATETIME_LOCAL
 
 ITEM_ROWS = 5
 

@@ -22,7 +22,7 @@ from anxin.customers.models import Customer, CustomerAddress, CustomerPhone
 from anxin.customers.search import reindex_customers
 from anxin.customers.services import NormalizedPhone, address_add, appliance_add, customer_create, phone_normalize
 from anxin.orders.choices import Channel, OrderType
-from anxin.orders.services import LineInput, OrderInput, order_create, validate_appointment_window
+from anxin.orders.workflow.services import LineInput, OrderInput, order_create, validate_appointment_window
 from anxin.sales.models import SaleRegistration, SaleReview
 
 # Who may register a sale: the dealer's sales guide, and the HQ manager on a dealer's behalf.

@@ -280,7 +280,7 @@ def _guidance_service_order(*, actor: User, task: FollowUpTask, appliance_id: in
     """The repair order registered when phone guidance did not solve the problem (one existing rule:
     ``order_create``), linked to the call as well if it has none."""
     from anxin.customers.models import Appliance
-    from anxin.orders.services import LineInput, OrderInput, order_create
+    from anxin.orders.workflow.services import LineInput, OrderInput, order_create
 
     if task.customer_id is None:
         raise ValidationFailed(fields={"outcome": _("The call is linked to no customer: register the caller first.")})

@@ -109,7 +109,7 @@ def test_core_loop_in_four_roles(world, new_page):
 
 def test_illegal_step_shows_a_translated_error_and_changes_nothing(world, new_page):
     order = world.order()
-    from anxin.orders.services import order_transition
+    from anxin.orders.workflow.services import order_transition
 
     order_transition(order_id=order.pk, action="assign", actor=world.dispatcher, data={"technician": world.technician.pk})
     page = new_page(LAPTOP)

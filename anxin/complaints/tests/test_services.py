@@ -24,7 +24,7 @@ from anxin.complaints.services import (
     escalate_overdue_complaints,
 )
 from anxin.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
-from anxin.orders.services import order_transition
+from anxin.orders.workflow.services import order_transition
 
 NANJING = "江苏省南京市玄武区中山路1号"
 

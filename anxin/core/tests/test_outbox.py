@@ -26,7 +26,7 @@ from anxin.core.events import EventPayloadError, after_commit, has_subscribers, 
 from anxin.core.models import ActivityLog, DeliveryStatus, OutboxDelivery, OutboxEvent
 from anxin.orders.choices import OrderStatus
 from anxin.orders.models import StatusChange
-from anxin.orders.services import order_transition
+from anxin.orders.workflow.services import order_transition
 from anxin.testing import build_world, race
 
 EVENT = "test.happened"

@@ -24,7 +24,7 @@ from anxin.demo.plan import make_plan
 from anxin.network.models import Technician
 from anxin.orders.choices import OrderStatus
 from anxin.orders.models import StatusChange, WorkOrder
-from anxin.orders.transitions import TRANSITIONS
+from anxin.orders.workflow.transitions import TRANSITIONS
 
 # One worker seeds the module's world once (pytest -n 2 --dist loadgroup keeps the group together).
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("seed_demo")]

@@ -12,7 +12,7 @@ from anxin.demo.plan import SCALES, make_plan
 from anxin.feedback.models import Callback
 from anxin.orders.choices import OrderStatus
 from anxin.orders.models import OrderLine, StatusChange, WorkOrder
-from anxin.orders.transitions import TRANSITIONS
+from anxin.orders.workflow.transitions import TRANSITIONS
 
 
 def test_bulk_customers_and_bulk_orders(db):

@@ -15,7 +15,7 @@ from anxin.demo.builder import order_steps
 from anxin.demo.plan import SCALES, make_plan
 from anxin.orders.choices import OrderStatus, OrderType
 from anxin.orders.models import WorkOrder
-from anxin.orders.transitions import TRANSITIONS
+from anxin.orders.workflow.transitions import TRANSITIONS
 
 pytestmark = pytest.mark.xdist_group("seed_demo")
 

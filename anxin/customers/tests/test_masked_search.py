@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from anxin.core.tests.apiclient import api
-from anxin.orders.selectors import order_list
+from anxin.orders.worklist.selectors import order_list
 from anxin.telephony.selectors import call_list
 from anxin.telephony.services import call_event_record
 

@@ -15,8 +15,8 @@ from django.utils import timezone
 from anxin.core.models import ActivityLog
 from anxin.customers.models import Appliance, Customer, CustomerAddress, CustomerPhone
 from anxin.customers.services import appliance_add
-from anxin.orders.completion import minimal_report
-from anxin.orders.services import order_transition
+from anxin.orders.completion.report import minimal_report
+from anxin.orders.workflow.services import order_transition
 
 LIST = reverse("customer_list")
 
@@ -213,7 +213,7 @@ def test_detail_lists_only_orders_in_scope(client, world):
     world.order(customer=customer)
     # A second order of the same customer, routed to the other region's outlet by its address.
     nanjing = customer.addresses.create(text="江苏省南京市玄武区中山路1号", division_code="320102", district="玄武区")
-    from anxin.orders.services import LineInput, OrderInput, order_create
+    from anxin.orders.workflow.services import LineInput, OrderInput, order_create
 
     appliance = Appliance.objects.filter(customer=customer).first()
     order_create(

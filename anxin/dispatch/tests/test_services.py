@@ -17,7 +17,7 @@ from anxin.dispatch.services import route_new_order, technician_assignment_probl
 from anxin.network.models import OutletCoverage, Technician
 from anxin.orders.choices import OrderStatus as S
 from anxin.orders.models import WorkOrder
-from anxin.orders.services import LineInput, OrderInput, order_create
+from anxin.orders.workflow.services import LineInput, OrderInput, order_create
 
 BINJIANG = "浙江省杭州市滨江区江南大道100号"
 SHENZHEN = "广东省深圳市南山区科技园路1号"  # no outlet has an agreement there
@@ -228,7 +228,7 @@ def test_every_problem_is_named_at_once_in_a_fixed_order(world):
 
 def test_the_assign_step_refuses_with_the_same_problems(world):
     from anxin.core.errors import ValidationFailed
-    from anxin.orders.services import order_transition
+    from anxin.orders.workflow.services import order_transition
 
     order = world.order(fault=world.fault_hard)
     with translation.override("en"), pytest.raises(ValidationFailed) as refused:
@@ -245,7 +245,7 @@ def test_the_assign_step_refuses_with_the_same_problems(world):
 )
 def test_the_vip_minimum_is_the_graded_dispatch_policy(world, minimum, grade, expected):
     """HQ sets the lowest grade for VIP customers (decision 0033); dispatch applies what is set."""
-    from anxin.orders.grading import grade_policy_save
+    from anxin.orders.workflow.grading import grade_policy_save
 
     grade_policy_save(actor=world.hq_manager, vip_min_grade=minimum)
     order = world.order(customer=world.customer(group=CustomerGroup.VIP), fault=world.fault_easy)
@@ -253,7 +253,7 @@ def test_the_vip_minimum_is_the_graded_dispatch_policy(world, minimum, grade, ex
 
 
 def test_the_vip_minimum_does_not_touch_ordinary_customers(world):
-    from anxin.orders.grading import grade_policy_save
+    from anxin.orders.workflow.grading import grade_policy_save
 
     grade_policy_save(actor=world.hq_manager, vip_min_grade="A+")
     order = world.order(fault=world.fault_easy)

@@ -11,11 +11,11 @@ from decimal import Decimal
 from django.urls import reverse
 from django.utils import timezone
 
-from anxin.orders import queues
 from anxin.orders.choices import OrderStatus
-from anxin.orders.completion import minimal_report
+from anxin.orders.completion.report import minimal_report
 from anxin.orders.models import WorkOrder
-from anxin.orders.services import order_transition
+from anxin.orders.workflow.services import order_transition
+from anxin.orders.worklist import queues
 from anxin.web import selectors as dashboard
 
 

@@ -13,7 +13,7 @@ from anxin.accounts.models import OrgUnit
 from anxin.catalog.models import ProductCategory
 from anxin.network.models import OutletCoverage
 from anxin.network.selectors import outlets_covering, region_for_division, technicians_for_order
-from anxin.orders.services import order_transition
+from anxin.orders.workflow.services import order_transition
 
 XIHU = "330106"  # 杭州市西湖区: the world's outlet covers the whole city (3301)
 BINJIANG = "330108"

@@ -17,7 +17,7 @@ import anxin.urls
 from anxin.core.events import _handlers
 from anxin.core.tests.apiclient import api, assert_error
 from anxin.orders.choices import OrderStatus
-from anxin.orders.completion import minimal_report
+from anxin.orders.completion.report import minimal_report
 from anxin.orders.models import Attachment, CompletionReport, StatusChange
 from anxin.orders.tests.test_completion import JPEG, to_site
 
@@ -28,7 +28,7 @@ except Resolver404:
     from ninja import NinjaAPI
 
     from anxin.core.api import BrowserSessionAuth, TokenAuth, install_error_handlers
-    from anxin.orders.api_completion import router as completion_router
+    from anxin.orders.api.completion import router as completion_router
 
     _api = NinjaAPI(urls_namespace="api_completion_tests", auth=[TokenAuth(), BrowserSessionAuth()], docs_url=None)
     install_error_handlers(_api)

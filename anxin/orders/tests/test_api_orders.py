@@ -13,9 +13,9 @@ from anxin.core.tests.apiclient import api, assert_error
 from anxin.customers.services import appliance_add
 from anxin.feedback.models import Callback
 from anxin.orders.choices import OrderStatus
-from anxin.orders.completion import minimal_report
+from anxin.orders.completion.report import minimal_report
 from anxin.orders.models import StatusChange, WorkOrder
-from anxin.orders.services import order_transition
+from anxin.orders.workflow.services import order_transition
 
 
 def new_order(world, customer, **extra):
@@ -123,7 +123,7 @@ def test_list_filters_and_pages(world):
 
 
 def test_list_count_is_bounded_like_the_page(world, monkeypatch):
-    from anxin.orders import queues
+    from anxin.orders.worklist import queues
 
     for i in range(3):
         world.order(customer=world.customer(name=f"客户{i}", phone=f"1370000222{i}"))

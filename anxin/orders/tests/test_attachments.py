@@ -8,11 +8,11 @@ from django.urls import reverse
 from django.utils import translation
 
 from anxin.core.errors import NotFound, PermissionDenied, ValidationFailed
-from anxin.orders.attachments import IMAGE_MAX_BYTES, PDF_MAX_BYTES, attachment_add, attachment_problem, sniff_content_type
 from anxin.orders.choices import AttachmentKind
-from anxin.orders.completion import TINY_PNG
+from anxin.orders.completion.attachments import IMAGE_MAX_BYTES, PDF_MAX_BYTES, attachment_add, attachment_problem, sniff_content_type
+from anxin.orders.completion.report import TINY_PNG
 from anxin.orders.models import Attachment
-from anxin.orders.services import order_transition
+from anxin.orders.workflow.services import order_transition
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 100
 WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 40

@@ -6,8 +6,8 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from anxin.orders.models import StatusChange, WorkOrder
-from anxin.orders.services import order_transition
-from anxin.orders.views_bulk import bulk_actions_for, bulk_apply
+from anxin.orders.views.bulk import bulk_actions_for, bulk_apply
+from anxin.orders.workflow.services import order_transition
 
 NANJING = "江苏省南京市玄武区中山路100号"
 

@@ -18,7 +18,7 @@ from anxin.core.errors import InvalidTransition, PermissionDenied, ValidationFai
 from anxin.core.events import _handlers
 from anxin.customers.services import appliance_add
 from anxin.orders.choices import AttachmentKind, ChecklistItem, OrderStatus, OrderType
-from anxin.orders.completion import (
+from anxin.orders.completion.report import (
     SIGNATURE_MAX_BYTES,
     TINY_PNG,
     TINY_PNG_DATA_URL,
@@ -30,7 +30,7 @@ from anxin.orders.completion import (
     minimal_report,
 )
 from anxin.orders.models import Attachment, CompletionReport, LineLabour, LinePart, StatusChange, WorkOrder
-from anxin.orders.services import LineInput, OrderInput, order_create, order_transition
+from anxin.orders.workflow.services import LineInput, OrderInput, order_create, order_transition
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 200
 
@@ -576,7 +576,7 @@ def stored_files(settings) -> list[str]:
 
 
 def test_a_completion_rolled_back_after_its_files_were_stored_leaves_no_file(world, settings, monkeypatch):
-    from anxin.orders import services
+    from anxin.orders.workflow import services
 
     order = to_site(world, world.order())
     data = {**minimal_report(order), "photos": [SimpleUploadedFile("现场.png", TINY_PNG, content_type="image/png")]}

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from anxin.core.events import _handlers
 from anxin.core.tests.apiclient import api, assert_error
-from anxin.orders.completion import completion_code_key
+from anxin.orders.completion.report import completion_code_key
 from anxin.orders.tests.test_api_completion import payload
 from anxin.orders.tests.test_completion import form_data, to_site
 

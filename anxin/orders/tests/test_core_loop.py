@@ -3,8 +3,8 @@ import pytest
 from anxin.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from anxin.feedback.services import callback_record
 from anxin.orders.choices import OrderStatus
-from anxin.orders.completion import minimal_report
-from anxin.orders.services import order_transition
+from anxin.orders.completion.report import minimal_report
+from anxin.orders.workflow.services import order_transition
 
 
 def test_order_is_routed_to_the_outlet_covering_the_address(world):

@@ -13,9 +13,9 @@ from anxin.customers.contracts import contract_add, contract_list
 from anxin.customers.models import ServiceContract
 from anxin.customers.services import appliance_add
 from anxin.orders.choices import ApprovalDecision, OrderStatus
-from anxin.orders.eligibility import CONTRACT, POLICY, appliance_eligibility
 from anxin.orders.models import WorkOrder
-from anxin.orders.services import LineInput, OrderInput, order_create
+from anxin.orders.workflow.eligibility import CONTRACT, POLICY, appliance_eligibility
+from anxin.orders.workflow.services import LineInput, OrderInput, order_create
 
 
 def bought(world, days_ago: int | None, customer=None):

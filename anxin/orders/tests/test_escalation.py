@@ -15,8 +15,8 @@ from anxin.accounts.services import user_create
 from anxin.notifications.models import Notification
 from anxin.notifications.services import render
 from anxin.orders.choices import OrderStatus, SlaClock
-from anxin.orders.escalation import escalate_due, escalate_due_job, recipients_for
 from anxin.orders.models import Escalation, WorkOrder
+from anxin.orders.sla.escalation import escalate_due, escalate_due_job, recipients_for
 from anxin.testing import PASSWORD, build_world, race
 
 
@@ -168,7 +168,7 @@ def test_two_runners_at_once_send_each_escalation_once(race_world):
 
 def on_site(world, order):
     """Assigned, on the way and checked in: the visit clock stops, the on-site clock starts."""
-    from anxin.orders.services import order_transition
+    from anxin.orders.workflow.services import order_transition
 
     order_transition(order_id=order.pk, action="assign", actor=world.dispatcher, data={"technician": world.technician.pk})
     order_transition(order_id=order.pk, action="depart", actor=world.technician.user)
@@ -197,7 +197,7 @@ def test_the_on_site_clock_is_set_at_check_in_and_escalated_at_risk_then_breache
 
 
 def test_the_on_site_clock_stops_when_the_technician_leaves_the_site(world):
-    from anxin.orders.services import order_transition
+    from anxin.orders.workflow.services import order_transition
 
     order = on_site(world, world.order())
     order_transition(order_id=order.pk, action="pending_parts", actor=world.technician.user, data={"reason": "压缩机缺货"})

@@ -15,9 +15,9 @@ from anxin.demo.builder import Builder
 from anxin.demo.plan import SCALES, make_plan
 from anxin.dispatch.services import technician_assignment_problems
 from anxin.network.selectors import technicians_for_order
-from anxin.orders.grading import grade_policy, grade_policy_save, order_required_level, vip_minimum_level
 from anxin.orders.models import GradePolicy, WorkOrder
-from anxin.orders.services import order_transition
+from anxin.orders.workflow.grading import grade_policy, grade_policy_save, order_required_level, vip_minimum_level
+from anxin.orders.workflow.services import order_transition
 
 
 def vip_order(world, fault=None):

@@ -8,9 +8,9 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from anxin.orders import queues
 from anxin.orders.models import WorkOrder
-from anxin.orders.services import order_transition
+from anxin.orders.workflow.services import order_transition
+from anxin.orders.worklist import queues
 
 
 def numbers_on(response) -> set[str]:

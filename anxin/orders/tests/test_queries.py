@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from anxin.orders.services import order_transition
+from anxin.orders.workflow.services import order_transition
 
 ORDERS = 12
 

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from anxin.core.tests.apiclient import api
 from anxin.customers.services import appliance_add
-from anxin.orders.completion import minimal_report
+from anxin.orders.completion.report import minimal_report
 from anxin.orders.models import WorkOrder
-from anxin.orders.services import LineInput, OrderInput, order_create, order_transition
+from anxin.orders.workflow.services import LineInput, OrderInput, order_create, order_transition
 
 
 def completed_repair(world, appliance, *, days_ago: float) -> WorkOrder:

@@ -10,11 +10,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from anxin.orders import queues, selectors
 from anxin.orders.choices import OPEN_STATUSES, OrderStatus
 from anxin.orders.models import WorkOrder
-from anxin.orders.selectors import SLA_STATES, sla_state
-from anxin.orders.services import order_transition
+from anxin.orders.sla.clocks import SLA_STATES, sla_state
+from anxin.orders.workflow.services import order_transition
+from anxin.orders.worklist import queues, selectors
 
 
 def running_deadline(order):

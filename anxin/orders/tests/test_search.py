@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from anxin.customers.services import customer_update
 from anxin.orders.models import WorkOrder
-from anxin.orders.selectors import order_list
+from anxin.orders.worklist.selectors import order_list
 
 
 def found(user, q) -> set[int]:
@@ -60,7 +60,7 @@ def test_search_stays_in_scope(world, orders):
 
 
 def test_search_runs_on_indexes_and_a_broad_name_becomes_a_subquery(world, orders, monkeypatch):
-    from anxin.orders import selectors
+    from anxin.orders.worklist import selectors
 
     with CaptureQueriesContext(connection) as ctx:
         assert set(order_list(user=world.hq_manager, q="欧阳").prefetch_related(None).values_list("pk", flat=True)) == {

@@ -14,11 +14,11 @@ from anxin.core.errors import InvalidTransition, PermissionDenied, ValidationFai
 from anxin.core.tests.apiclient import api, assert_error
 from anxin.customers.services import appliance_add
 from anxin.feedback.services import callback_record
-from anxin.orders import sla
 from anxin.orders.choices import OrderStatus as S
 from anxin.orders.models import StatusChange, WorkOrder
-from anxin.orders.services import order_transition
-from anxin.orders.transitions import available_actions
+from anxin.orders.sla import policy as sla
+from anxin.orders.workflow.services import order_transition
+from anxin.orders.workflow.transitions import available_actions
 
 
 def window(days: float = 1, hours: float = 2) -> dict:

@@ -10,11 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from anxin.customers.choices import CustomerGroup
-from anxin.orders import selectors, sla
 from anxin.orders.choices import OrderStatus, OrderType
 from anxin.orders.models import SlaPolicy, WorkOrder
-from anxin.orders.selectors import AT_RISK, BREACHED, ON_TRACK
-from anxin.orders.services import LineInput, OrderInput, order_create, order_transition
+from anxin.orders.sla import clocks as selectors
+from anxin.orders.sla import policy as sla
+from anxin.orders.sla.clocks import AT_RISK, BREACHED, ON_TRACK
+from anxin.orders.workflow.services import LineInput, OrderInput, order_create, order_transition
+from anxin.orders.worklist.selectors import order_list
 
 
 def customer_in_tier(world, tier: int, **kw):
@@ -137,8 +139,8 @@ def test_appointment_window_does_not_move_the_visit_deadline(world):
 
 
 def states(world, order, now):
-    row = selectors.order_list(user=world.hq_manager, now=now).get(pk=order.pk)
-    filtered = {s for s in selectors.SLA_STATES if selectors.order_list(user=world.hq_manager, sla=s, now=now).filter(pk=order.pk).exists()}
+    row = order_list(user=world.hq_manager, now=now).get(pk=order.pk)
+    filtered = {s for s in selectors.SLA_STATES if order_list(user=world.hq_manager, sla=s, now=now).filter(pk=order.pk).exists()}
     return selectors.sla_state(order, now), row.sla_state, filtered
 
 
@@ -209,7 +211,7 @@ def test_callback_clock_72_hours_after_the_work_is_done(world):
     assert selectors.callback_state(order, done + timedelta(hours=54)) == AT_RISK
     assert selectors.callback_state(order, done + timedelta(hours=73)) == BREACHED
     for state, at in ((ON_TRACK, 1), (AT_RISK, 54), (BREACHED, 73)):
-        qs = selectors.order_list(user=world.hq_manager, callback_sla=state, now=done + timedelta(hours=at))
+        qs = order_list(user=world.hq_manager, callback_sla=state, now=done + timedelta(hours=at))
         assert list(qs.values_list("pk", flat=True)) == [order.pk]
     # A policy's own callback hours apply.
     order.sla_policy.callback_hours = Decimal(24)
@@ -311,5 +313,5 @@ def test_urgency_sort_inside_one_sla_state_is_by_deadline(world):
     orders = [create(world, customer=customer_in_tier(world, tier, name=f"客户{tier}", phone=f"1381234567{tier}")) for tier in (3, 1, 2)]
     now = max(o.visit_deadline for o in orders) + timedelta(hours=1)  # all breached
     expected = [o.pk for o in sorted(orders, key=lambda o: o.visit_deadline)]
-    assert [o.pk for o in selectors.order_list(user=world.hq_manager, sla=BREACHED, sort="urgency", now=now)] == expected
-    assert [o.pk for o in selectors.order_list(user=world.hq_manager, sla=BREACHED, sort="-urgency", now=now)] == expected[::-1]
+    assert [o.pk for o in order_list(user=world.hq_manager, sla=BREACHED, sort="urgency", now=now)] == expected
+    assert [o.pk for o in order_list(user=world.hq_manager, sla=BREACHED, sort="-urgency", now=now)] == expected[::-1]

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from anxin.core.models import ActivityLog
 from anxin.orders.choices import ChecklistItem, ConfirmationMethod
 from anxin.orders.models import CompletionReport
-from anxin.orders.slip import render_slip
+from anxin.orders.slip.pdf import render_slip
 
 MM = 72 / 25.4
 
@@ -116,7 +116,7 @@ def test_unknown_size_falls_back_to_a4_and_render_refuses_it(client, world):
 
 
 def test_rare_name_characters_outside_gb2312_print_from_the_supplement_font(world):
-    from anxin.orders import slip as slip_module
+    from anxin.orders.slip import pdf as slip_module
 
     for name in ("王喆", "李堃", "龚䶮"):
         with pytest.raises(UnicodeEncodeError):

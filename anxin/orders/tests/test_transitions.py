@@ -1,4 +1,4 @@
-"""Every rule of the declared state machine (``anxin.orders.transitions.TRANSITIONS``), through the API.
+"""Every rule of the declared state machine (``anxin.orders.workflow.transitions.TRANSITIONS``), through the API.
 
 For each action: each allowed role succeeds from each source status; a role that sees the order
 but may not act is refused with 403; every other status is refused with 409 ``invalid_transition``;
@@ -19,10 +19,10 @@ from anxin.core.tests.apiclient import api, assert_error
 from anxin.customers.services import appliance_add
 from anxin.feedback.services import callback_record
 from anxin.orders.choices import OrderStatus as S
-from anxin.orders.completion import minimal_report
+from anxin.orders.completion.report import minimal_report
 from anxin.orders.models import StatusChange, WorkOrder
-from anxin.orders.services import order_transition
-from anxin.orders.transitions import SYSTEM, TRANSITIONS
+from anxin.orders.workflow.services import order_transition
+from anxin.orders.workflow.transitions import SYSTEM, TRANSITIONS
 
 # The persona that plays each role (``anxin.testing.build_world``).
 PERSONA = {

@@ -16,11 +16,12 @@ from django.utils import timezone
 from anxin.core.models import ActivityLog
 from anxin.customers.services import appliance_add
 from anxin.orders.choices import OrderStatus
-from anxin.orders.completion import minimal_report
+from anxin.orders.completion.report import minimal_report
 from anxin.orders.models import WorkOrder
-from anxin.orders.selectors import AT_RISK, BREACHED, ON_TRACK, order_list, sla_state
-from anxin.orders.services import order_transition
-from anxin.orders.transitions import available_actions
+from anxin.orders.sla.clocks import AT_RISK, BREACHED, ON_TRACK, sla_state
+from anxin.orders.workflow.services import order_transition
+from anxin.orders.workflow.transitions import available_actions
+from anxin.orders.worklist.selectors import order_list
 
 NANJING = "江苏省南京市玄武区中山路1号"
 

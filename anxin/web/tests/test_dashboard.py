@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from anxin.orders.completion import minimal_report
+from anxin.orders.completion.report import minimal_report
 from anxin.orders.models import WorkOrder
-from anxin.orders.services import order_transition
+from anxin.orders.workflow.services import order_transition
 from anxin.web import selectors
 
 HOME = reverse("home")

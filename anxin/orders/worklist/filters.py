@@ -8,7 +8,8 @@ from django.utils.translation import pgettext_lazy
 
 from anxin.core.limits import validate_business_date
 from anxin.orders.choices import OrderStatus, OrderType
-from anxin.orders.selectors import AT_RISK, BREACHED, ON_TRACK, ORDER_SORTS
+from anxin.orders.sla.clocks import AT_RISK, BREACHED, ON_TRACK
+from anxin.orders.worklist.selectors import ORDER_SORTS
 
 
 class OrderFilterForm(forms.Form):

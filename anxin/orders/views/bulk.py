@@ -20,8 +20,8 @@ from django.views.decorators.http import require_POST
 from anxin.core.errors import ApplicationError, NotFound
 from anxin.orders.choices import OrderStatus
 from anxin.orders.models import WorkOrder
-from anxin.orders.services import order_transition
-from anxin.orders.transitions import TRANSITIONS, role_of
+from anxin.orders.workflow.services import order_transition
+from anxin.orders.workflow.transitions import TRANSITIONS, role_of
 
 # The bulk actions: key → (label, transition(s) it runs, the data fields it needs).
 BULK_ACTIONS = {

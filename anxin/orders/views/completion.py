@@ -24,7 +24,7 @@ from anxin.catalog.parts import fault_codes_for_categories, group_by_category, l
 from anxin.core.errors import ApplicationError
 from anxin.core.scoping import get_visible_or_404
 from anxin.orders.choices import ChecklistItem, ConfirmationMethod, HazardType
-from anxin.orders.completion import (
+from anxin.orders.completion.report import (
     DIAGNOSED_TYPES,
     completion_code_debug,
     completion_code_send,
@@ -32,8 +32,8 @@ from anxin.orders.completion import (
     sms_not_configured_message,
 )
 from anxin.orders.models import Attachment, WorkOrder
-from anxin.orders.services import order_transition
-from anxin.orders.transitions import TRANSITIONS, available_actions, role_of
+from anxin.orders.workflow.services import order_transition
+from anxin.orders.workflow.transitions import TRANSITIONS, available_actions, role_of
 from anxin.web.errors import render_error, ui_error
 
 PART_ROWS = 3  # empty rows offered per line (more appear after a refused submit if all were used)

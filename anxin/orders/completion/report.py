@@ -41,10 +41,10 @@ from anxin.catalog.models import FaultCode, LabourItem, SparePart
 from anxin.core.audit import audited
 from anxin.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from anxin.core.events import has_subscribers, publish
-from anxin.orders.attachments import PNG, attachment_problem, attachment_store, content_file
 from anxin.orders.choices import AttachmentKind, ChecklistItem, ConfirmationMethod, HazardType, OrderType
+from anxin.orders.completion.attachments import PNG, attachment_problem, attachment_store, content_file
 from anxin.orders.models import CompletionReport, LineLabour, LinePart, OrderLine, WorkOrder
-from anxin.orders.transitions import TRANSITIONS, role_of
+from anxin.orders.workflow.transitions import TRANSITIONS, role_of
 
 # Order types whose lines are diagnosed: a fault code of the line's category and the cause are required.
 DIAGNOSED_TYPES = (OrderType.REPAIR, OrderType.RETURN_EXCHANGE)

@@ -18,9 +18,10 @@ from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.choices import OrgKind, Role
 from anxin.accounts.models import OrgUnit
-from anxin.orders import selectors
 from anxin.orders.choices import FIELD_STATUSES, OPEN_STATUSES, OrderStatus
-from anxin.orders.selectors import AT_RISK, BREACHED, ON_TRACK
+from anxin.orders.sla import clocks
+from anxin.orders.sla.clocks import AT_RISK, BREACHED, ON_TRACK
+from anxin.orders.worklist import selectors
 
 # "1,000+" rather than counting a huge set exactly (a bounded COUNT over LIMIT n + 1): nobody works
 # through more than a thousand orders of one list; they narrow the filters.
@@ -34,7 +35,7 @@ def sla_filter(qs, sla: str, now: datetime):
     the running deadline with *now* and so walks the partial index of running clocks."""
     if sla not in (ON_TRACK, AT_RISK, BREACHED):
         return qs
-    return qs.filter(selectors.visit_state_q(sla, now))
+    return qs.filter(clocks.visit_state_q(sla, now))
 
 
 def _statuses(*statuses):

@@ -11,12 +11,13 @@ See docs/decisions/0018-pdf-slip.md.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from decimal import Decimal
-from pathlib import Path
 
 import segno
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
@@ -29,10 +30,11 @@ from anxin.customers.selectors import contact_visible, dealer_card_for, mask_add
 from anxin.orders.choices import ChecklistItem
 from anxin.orders.models import CompletionReport, WorkOrder
 
-FONT_PATH = Path(__file__).resolve().parent.parent / "web" / "static" / "anxin" / "fonts" / "NotoSansSC-Slip.ttf"
+# The faces are static files of the UI kit, found by their static name (not by a path into another app).
+FONT_FILE = "anxin/fonts/NotoSansSC-Slip.ttf"
 FONT = "noto-sc"
 # Every other hanzi of the face (喆, 堃, 䶮…): 7 MB, added as a fallback only for a slip that needs it.
-FONT_EXT_PATH = FONT_PATH.with_name("NotoSansSC-SlipExt.ttf")
+FONT_EXT_FILE = "anxin/fonts/NotoSansSC-SlipExt.ttf"
 FONT_EXT = "noto-sc-ext"
 BRAND = "安心"  # the brand, printed as is in every language (like the logo in web/base.html)
 DEFAULT_SUPERVISION_HOTLINE = "400-000-0000"
@@ -93,6 +95,14 @@ def _draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
                 col += 1
 
 
+@functools.cache
+def _static_file(name: str) -> str:
+    found = finders.find(name)
+    if not found:
+        raise FileNotFoundError(name)
+    return str(found)
+
+
 class _SlipPDF(FPDF):
     def __init__(self, layout: _Layout, footer_text: str):
         with warnings.catch_warnings():
@@ -103,7 +113,7 @@ class _SlipPDF(FPDF):
         self.footer_text = footer_text
         self.set_margins(layout.margin, layout.margin, layout.margin)
         self.set_auto_page_break(True, margin=layout.margin + 4)
-        self.add_font(FONT, "", str(FONT_PATH))
+        self.add_font(FONT, "", _static_file(FONT_FILE))
         self.set_font(FONT, size=layout.base)
         self._base_cmap = self.fonts[FONT].cmap
         self._ext_added = False
@@ -113,7 +123,7 @@ class _SlipPDF(FPDF):
         # font lacks brings in the supplement as a fallback font (decision 0018).
         if not self._ext_added and any(ord(ch) not in self._base_cmap for ch in text if ord(ch) >= 0x3400):
             self._ext_added = True
-            self.add_font(FONT_EXT, "", str(FONT_EXT_PATH))
+            self.add_font(FONT_EXT, "", _static_file(FONT_EXT_FILE))
             self.set_fallback_fonts([FONT_EXT])
         return super().normalize_text(text)
 

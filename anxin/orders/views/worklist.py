@@ -25,12 +25,12 @@ from anxin.core.limits import parse_id
 from anxin.core.services import activity_record
 from anxin.customers.selectors import mask_address, shown_customer_names
 from anxin.network.models import Technician
-from anxin.orders import queues
-from anxin.orders.filters import OrderFilterForm
 from anxin.orders.models import WorkOrder
-from anxin.orders.services import ORDER_CREATE_ROLES
-from anxin.orders.views import _sla_label
-from anxin.orders.views_bulk import bulk_actions_for
+from anxin.orders.views.bulk import bulk_actions_for
+from anxin.orders.views.detail import _sla_label
+from anxin.orders.workflow.services import ORDER_CREATE_ROLES
+from anxin.orders.worklist import queues
+from anxin.orders.worklist.filters import OrderFilterForm
 from anxin.web.exports import table_response
 
 # Who may download the queue (CSV / Excel); the file is scoped and masked exactly like the page.

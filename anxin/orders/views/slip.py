@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from anxin.core.services import activity_record
 from anxin.orders.models import WorkOrder
-from anxin.orders.slip import render_slip
+from anxin.orders.slip.pdf import render_slip
 
 
 @login_required

@@ -33,14 +33,16 @@ from anxin.customers.models import Customer
 from anxin.customers.selectors import contact_visible, dealer_card_for, mask_address, mask_phone
 from anxin.network.models import Technician
 from anxin.network.selectors import outlets_covering, technicians_for_order
-from anxin.orders import eligibility, grading, selectors
 from anxin.orders.choices import Channel, HazardType, OrderType
-from anxin.orders.completion import completion_summary
-from anxin.orders.eligibility import appliance_eligibility
-from anxin.orders.forms import DATETIME_LOCAL, OrderCreateForm, TransitionForm
+from anxin.orders.completion.report import completion_summary
 from anxin.orders.models import OrderLine, WorkOrder
-from anxin.orders.services import ORDER_CREATE_ROLES, LineInput, OrderInput, order_create, order_transition
-from anxin.orders.transitions import TRANSITIONS, available_actions
+from anxin.orders.sla import clocks
+from anxin.orders.views.forms import DATETIME_LOCAL, OrderCreateForm, TransitionForm
+from anxin.orders.workflow import eligibility, grading
+from anxin.orders.workflow.eligibility import appliance_eligibility
+from anxin.orders.workflow.services import ORDER_CREATE_ROLES, LineInput, OrderInput, order_create, order_transition
+from anxin.orders.workflow.transitions import TRANSITIONS, available_actions
+from anxin.orders.worklist import selectors
 from anxin.web.errors import add_service_errors, form_errors, render_error, ui_error
 
 # Actions whose form needs more than a click (the order page opens a dialog for them). ``complete``
@@ -81,9 +83,9 @@ TECHNICIAN_SIDE_STEPS = ("pending_parts", "revisit", "refuse_install")
 
 def _sla_label(state: str) -> str:
     return {
-        selectors.ON_TRACK: _("On track"),
-        selectors.AT_RISK: _("At risk"),
-        selectors.BREACHED: _("Breached"),
+        clocks.ON_TRACK: _("On track"),
+        clocks.AT_RISK: _("At risk"),
+        clocks.BREACHED: _("Breached"),
     }.get(state, "")
 
 
@@ -248,7 +250,7 @@ def _detail_context(request, order: WorkOrder, *, open_action: str = "", posted=
         "order": order,
         "lines": lines,
         "repeat_of_orders": repeats,
-        "sla_state": selectors.sla_state(order),
+        "sla_state": clocks.sla_state(order),
         "timeline": _timeline(order, lines),
         "contact_full": full,
         "customer_name": card.name if card is not None else order.customer.name,
@@ -274,7 +276,7 @@ def _detail_context(request, order: WorkOrder, *, open_action: str = "", posted=
         context["hazard_choices"] = [(value, label) for value, label in HazardType.choices if value]
     if "record_callback" in names:
         context["callback_url"] = reverse("callback_record", args=[order.pk])
-    context.update(selectors.order_sla_context(order))
+    context.update(clocks.order_sla_context(order))
     context["completion"] = completion_summary(order)
     return context
 
@@ -524,7 +526,7 @@ def _jobs_context(request, *, failed_order: int | None = None, posted=None) -> d
             for a in TECHNICIAN_SIDE_STEPS
             if a in allowed
         ]
-        job.sla_state = selectors.sla_state(job, now)
+        job.sla_state = clocks.sla_state(job, now)
         job.sla_label = _sla_label(job.sla_state)
         job.phone = _primary_phone(job.customer)
         lines = list(job.lines.all())

@@ -24,22 +24,22 @@ from anxin.accounts.models import User
 from anxin.core.events import publish
 from anxin.core.periodic import periodic
 from anxin.notifications.services import notify
-from anxin.orders import selectors
 from anxin.orders.choices import OrderStatus, SlaClock
 from anxin.orders.models import Escalation, WorkOrder
+from anxin.orders.sla import clocks
 
-logger = logging.getLogger("anxin.orders.escalation")
+logger = logging.getLogger("anxin.orders.sla.escalation")
 
 LEVEL_OUTLET, LEVEL_REGION = 1, 2
 # The level each clock state asks for (a breached clock also gets the lower level if it was missed).
-LEVELS = {selectors.AT_RISK: (LEVEL_OUTLET,), selectors.BREACHED: (LEVEL_OUTLET, LEVEL_REGION)}
+LEVELS = {clocks.AT_RISK: (LEVEL_OUTLET,), clocks.BREACHED: (LEVEL_OUTLET, LEVEL_REGION)}
 
 ESCALATION_BATCH = 500  # orders per clock and state per run
 NOTIFICATION_KIND = "sla.escalation"
 # English message ids, translated when the reader opens the bell (notifications.services.render).
 TITLES = {
-    selectors.AT_RISK: gettext_noop("%(number)s: %(clock)s deadline at risk"),
-    selectors.BREACHED: gettext_noop("%(number)s: %(clock)s deadline breached"),
+    clocks.AT_RISK: gettext_noop("%(number)s: %(clock)s deadline at risk"),
+    clocks.BREACHED: gettext_noop("%(number)s: %(clock)s deadline breached"),
 }
 BODY = gettext_noop("Deadline %(deadline)s · customer %(customer)s · escalation level %(level)s.")
 CLOCK_NAMES = {
@@ -64,19 +64,19 @@ CLOCK_SPANS = {
 
 def _candidates(clock: str, state: str, now: datetime):
     """Orders whose ``clock`` is in ``state`` and that still miss an escalation that state asks for."""
-    qs = selectors.sla_aliases(WorkOrder.objects.all(), now)
+    qs = clocks.sla_aliases(WorkOrder.objects.all(), now)
     if clock == SlaClock.VISIT:
-        qs = qs.filter(selectors.visit_state_q(state, now))
+        qs = qs.filter(clocks.visit_state_q(state, now))
     elif clock == SlaClock.CALLBACK:
-        qs = qs.filter(selectors.callback_state_q(state, now))
+        qs = qs.filter(clocks.callback_state_q(state, now))
     else:  # accept (routed, not accepted yet) and on-site (checked in, not done yet)
         start, deadline, running = CLOCK_SPANS[clock]
         running &= Q(**{f"{deadline}__isnull": False})
-        if state == selectors.BREACHED:
+        if state == clocks.BREACHED:
             qs = qs.filter(running & Q(**{f"{deadline}__lt": now}))
         else:
             qs = qs.alias(
-                _left4=ExpressionWrapper((F(deadline) - Value(now)) * selectors.AT_RISK_SHARE, output_field=DurationField()),
+                _left4=ExpressionWrapper((F(deadline) - Value(now)) * clocks.AT_RISK_SHARE, output_field=DurationField()),
                 _span=ExpressionWrapper(F(deadline) - F(start), output_field=DurationField()),
             ).filter(running & Q(**{f"{deadline}__gte": now}, _left4__lte=F("_span")))
     # Levels are sent lowest first, so "the state's top level is missing" ⇔ "something is missing"
@@ -144,7 +144,7 @@ def escalate_due(now: datetime | None = None, *, batch: int = ESCALATION_BATCH) 
     now = now or timezone.now()
     sent = 0
     for clock in (SlaClock.ACCEPT, SlaClock.VISIT, SlaClock.ONSITE, SlaClock.CALLBACK):
-        for state in (selectors.BREACHED, selectors.AT_RISK):
+        for state in (clocks.BREACHED, clocks.AT_RISK):
             # A bounded batch per run (the next run, 5 minutes later, takes the rest): a backlog —
             # e.g. the first run over imported history — never makes one run take minutes.
             orders = list(_candidates(clock, state, now)[:batch])

@@ -16,9 +16,9 @@ from anxin.core.errors import ValidationFailed
 from anxin.customers.choices import CustomerGroup, MarketTier
 from anxin.network.choices import Grade
 from anxin.orders.choices import OrderType
-from anxin.orders.grading import grade_policy, grade_policy_save
 from anxin.orders.models import SlaPolicy
-from anxin.orders.sla import POLICY_FIELDS, may_edit_policies, sla_policy_save, specificity
+from anxin.orders.sla.policy import POLICY_FIELDS, may_edit_policies, sla_policy_save, specificity
+from anxin.orders.workflow.grading import grade_policy, grade_policy_save
 from anxin.web.errors import add_service_errors
 
 ANY = ("", gettext_lazy("Any"))

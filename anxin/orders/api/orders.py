@@ -13,13 +13,14 @@ from anxin.core.errors import ValidationFailed
 from anxin.customers.selectors import contact_visible, contact_visible_ids, mask_address, shown_customer_names
 from anxin.feedback.models import Callback
 from anxin.feedback.services import callback_record
-from anxin.orders import queues
-from anxin.orders.api_completion import router as completion_router
+from anxin.orders.api.completion import router as completion_router
 from anxin.orders.choices import Channel, HazardType, OrderStatus, OrderType, Priority, ReturnKind, Satisfaction
 from anxin.orders.models import OrderLine, StatusChange, WorkOrder
-from anxin.orders.selectors import SLA_STATES, order_created_summary, order_list, sla_state
-from anxin.orders.services import LineInput, OrderInput, order_create, order_transition
-from anxin.orders.transitions import TRANSITIONS, available_actions
+from anxin.orders.sla.clocks import SLA_STATES, sla_state
+from anxin.orders.workflow.services import LineInput, OrderInput, order_create, order_transition
+from anxin.orders.workflow.transitions import TRANSITIONS, available_actions
+from anxin.orders.worklist import queues
+from anxin.orders.worklist.selectors import order_created_summary, order_list
 
 router = Router(tags=["orders"])
 SearchText = Annotated[str, Field(max_length=200)]

@@ -19,7 +19,7 @@ from anxin.core.audit import audited
 from anxin.core.errors import PermissionDenied, ValidationFailed
 from anxin.network.choices import GRADE_LEVEL, Grade
 from anxin.orders.models import GradePolicy
-from anxin.orders.sla import may_edit_policies
+from anxin.orders.sla.policy import may_edit_policies
 
 DEFAULT_VIP_MIN_GRADE = Grade.A
 

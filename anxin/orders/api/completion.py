@@ -21,11 +21,11 @@ from pydantic import Field
 from anxin.core.api import Id, Version, one_of
 from anxin.core.errors import ValidationFailed
 from anxin.core.scoping import get_visible_or_404
-from anxin.orders.attachments import attachment_add
 from anxin.orders.choices import AttachmentKind, ChecklistItem, ConfirmationMethod, HazardType
-from anxin.orders.completion import SIGNATURE_MAX_BYTES, completion_code_send
+from anxin.orders.completion.attachments import attachment_add
+from anxin.orders.completion.report import SIGNATURE_MAX_BYTES, completion_code_send
 from anxin.orders.models import WorkOrder
-from anxin.orders.services import order_transition
+from anxin.orders.workflow.services import order_transition
 
 router = Router(tags=["orders"])
 
@@ -99,7 +99,7 @@ class AttachmentOut(Schema):
 
 
 def _order_detail(order_id: int, user):
-    from anxin.orders.api import order_out  # orders.api mounts this router: import when called
+    from anxin.orders.api.orders import order_out
 
     order = get_visible_or_404(WorkOrder, user, pk=order_id)
     return order_out(order, user, detail=True)

@@ -19,13 +19,13 @@ from anxin.core.events import publish
 from anxin.customers.models import Appliance, Customer
 from anxin.customers.selectors import dealer_card_for
 from anxin.network.models import Technician
-from anxin.orders import sla
-from anxin.orders.attachments import files_removed_on_error
 from anxin.orders.choices import ApprovalDecision, Channel, HazardType, OrderStatus, OrderType, Priority, ReturnKind, Satisfaction
-from anxin.orders.completion import apply_completion
-from anxin.orders.eligibility import appliance_eligibility, earlier_repair
+from anxin.orders.completion.attachments import files_removed_on_error
+from anxin.orders.completion.report import apply_completion
 from anxin.orders.models import OrderLine, StatusChange, WorkOrder
-from anxin.orders.transitions import SYSTEM, TRANSITIONS, role_of
+from anxin.orders.sla import policy as sla
+from anxin.orders.workflow.eligibility import appliance_eligibility, earlier_repair
+from anxin.orders.workflow.transitions import SYSTEM, TRANSITIONS, role_of
 
 # Who may register a work order: the hotline, managers and dealers (install after a sale).
 ORDER_CREATE_ROLES = (Role.HQ_MANAGER, Role.AGENT, Role.REGION_DIRECTOR, Role.DEALER, Role.OUTLET_MANAGER)
