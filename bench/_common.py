@@ -9,9 +9,11 @@ free 127.0.0.1 port, drives it over HTTP and stops it again, whatever happens.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import http.client
 import json
+import math
 import os
 import shutil
 import signal
@@ -21,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -281,7 +284,32 @@ class ApiClient:
         self.conn.close()
 
 
-# --- output -----------------------------------------------------------------------------------
+# --- numbers and output -----------------------------------------------------------------------
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The nearest-rank ``p``-th percentile (the smallest value with at least p % of the values at
+    or below it): one definition for every bench, so p95s are comparable; 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered), max(1, math.ceil(p / 100 * len(ordered)))) - 1]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    """p50, p95 and max of a list of milliseconds (nearest rank)."""
+    return {"p50": percentile(values, 50), "p95": percentile(values, 95), "max": max(values, default=0.0)}
+
+
+def tiny_png_data_url() -> str:
+    """A 1×1 greyscale PNG as a data URL: the customer's "signature" on a bench completion report."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return len(body).to_bytes(4, "big") + kind + body + (zlib.crc32(kind + body) & 0xFFFFFFFF).to_bytes(4, "big")
+
+    ihdr = (1).to_bytes(4, "big") * 2 + bytes((8, 0, 0, 0, 0))
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b"")
+    return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
 def result_line(name: str, **fields) -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ApiClient, Env, PeakRss, Server, close_db_connections, result_line, setup_django  # noqa: E402
+from _common import ApiClient, Env, PeakRss, Server, close_db_connections, result_line, setup_django, tiny_png_data_url  # noqa: E402
 
 CUSTOMERS = 40
 
@@ -103,8 +103,6 @@ def run_loop(port: int, world: dict, n: int) -> tuple[int, int, float, list[str]
     """Push ``n`` orders through the loop; returns (failed orders, other failures, seconds, first errors)."""
     from django.utils import timezone
 
-    from anxin.orders.completion.report import TINY_PNG_DATA_URL
-
     clients = {role: ApiClient(port, token) for role, token in world["tokens"].items()}
     failures, replay_failures, errors = 0, 0, []
 
@@ -155,7 +153,7 @@ def run_loop(port: int, world: dict, n: int) -> tuple[int, int, float, list[str]
             ],
             "checklist": {item: {"done": True, "reason": ""} for item in "ABCDE"},
             "confirmation_method": "signature",
-            "signature": TINY_PNG_DATA_URL,
+            "signature": tiny_png_data_url(),
         }
         status, data, _ = clients["tech"].post(f"{path}/completion", report)
         if not expect("complete", status, data, 200, "completed"):

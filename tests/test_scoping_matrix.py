@@ -42,7 +42,7 @@ from anxin.complaints.services import ComplaintInput, complaint_create
 from anxin.customers.selectors import mask_phone
 from anxin.network.models import OutletCoverage
 from anxin.orders.completion.attachments import attachment_add, content_file
-from anxin.orders.completion.report import TINY_PNG, minimal_report
+from anxin.orders.tests.helpers import TINY_PNG, minimal_report
 from anxin.orders.workflow.services import order_transition
 
 # The module's world is built once (``matrix``) and rolled back at the end; each test runs inside it.

@@ -4,12 +4,11 @@ import hashlib
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from anxin.accounts.choices import OrgKind, OutletKind, OutletStatus, Role, ServiceLevel
-from anxin.core.scoping import ScopedQuerySet
+from anxin.core.scoping import ScopedQuerySet, ScopePaths
 
 
 class OrgUnit(models.Model):
@@ -57,14 +56,8 @@ class OrgUnit(models.Model):
             return self.parent
         return None
 
-    @classmethod
-    def scope_q(cls, user):
-        unit = user.org_unit
-        if user.sees_everything:
-            return None
-        if unit.kind == OrgKind.REGION:
-            return Q(pk=unit.pk) | Q(parent=unit)
-        return Q(pk=unit.pk)
+    # A unit sees itself; a region also its outlets (and every other child).
+    scope = ScopePaths(region=("pk", "parent"), outlet=("pk",), dealer=("pk",))
 
 
 class User(AbstractUser):

@@ -14,6 +14,7 @@ from anxin.complaints.models import Complaint, ComplaintEvent
 from anxin.core.api import Id, PageNumber, PageSize, model_text, one_of, page_slice
 from anxin.core.errors import NotFound, ValidationFailed
 from anxin.core.scoping import get_visible_or_404
+from anxin.core.statemachine import status_history
 
 router = Router(tags=["complaints"])
 ACTIONS = ("assign", "escalate", "resolve", "close", "reopen")
@@ -114,19 +115,7 @@ def complaint_out(c: Complaint, user, *, detail: bool = False):
     }
     if not detail:
         return ComplaintOut(**payload)
-    events = [
-        EventOut(
-            kind=e.kind,
-            from_status=e.from_status,
-            to_status=e.to_status,
-            level=e.level,
-            due_at=e.due_at,
-            actor=str(e.actor) if e.actor_id else None,
-            at=e.at,
-            note=e.note,
-        )
-        for e in c.events.select_related("actor")
-    ]
+    events = status_history(c.events.select_related("actor"), EventOut, kind="kind", level="level", due_at="due_at", note="note")
     return ComplaintDetailOut(**payload, events=events)
 
 

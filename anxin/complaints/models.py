@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from anxin.accounts.choices import OrgKind, Role
+from anxin.accounts.choices import Role
 from anxin.complaints.choices import (
     ACTIVE_STATUSES,
     SEVERITY_TONE,
@@ -22,7 +21,7 @@ from anxin.complaints.choices import (
     RootCause,
     Severity,
 )
-from anxin.core.scoping import ScopedQuerySet
+from anxin.core.scoping import ScopedQuerySet, ScopePaths
 
 
 class Complaint(models.Model):
@@ -93,18 +92,9 @@ class Complaint(models.Model):
     def is_overdue(self) -> bool:
         return self.status in ACTIVE_STATUSES and self.due_at is not None and self.due_at <= timezone.now()
 
-    @classmethod
-    def scope_q(cls, user):
-        """HQ (quality, service manager…) sees all; a region its own and its outlets'; an outlet
-        manager the complaints against the outlet; technicians and dealers none (decision 0017)."""
-        if user.sees_everything:
-            return None
-        unit = user.org_unit
-        if unit.kind == OrgKind.REGION:
-            return Q(region=unit) | Q(outlet__parent=unit)
-        if unit.kind == OrgKind.OUTLET and user.role == Role.OUTLET_MANAGER:
-            return Q(outlet=unit)
-        return Q(pk__in=[])
+    # HQ (quality, service manager…) sees all; a region its own and its outlets'; an outlet manager
+    # the complaints against the outlet; technicians and dealers none (decision 0017).
+    scope = ScopePaths(region=("region", "outlet__parent"), outlet=("outlet",), outlet_roles=(Role.OUTLET_MANAGER,))
 
 
 class ComplaintEvent(models.Model):

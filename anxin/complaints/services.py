@@ -1,4 +1,7 @@
-"""Complaint writes (投诉处理). Every status change goes through ``_step`` and leaves a ComplaintEvent.
+"""Complaint writes (投诉处理). Every step is declared on the complaint machine (``COMPLAINT_MACHINE``,
+the kit ``core.statemachine``, decision 0041): the row is locked through the actor's scope, the role
+and status checked, the step applied, audited, recorded as a ComplaintEvent and published as
+``complaint.<action>``; the services add what a step tells people (notifications).
 
 Deadlines per severity (decision 0017): the first answer (assignment to a handler) is due within
 ``respond``; the resolution within ``resolve`` of filing. An escalation raises the level by one and
@@ -12,9 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from anxin.accounts.choices import OrgKind, Role
 from anxin.accounts.models import User
@@ -30,8 +35,10 @@ from anxin.complaints.choices import (
 )
 from anxin.complaints.models import Complaint, ComplaintEvent
 from anxin.core.audit import audited
-from anxin.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from anxin.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from anxin.core.statemachine import SYSTEM, Machine, Transition
 from anxin.customers.models import Customer
+from anxin.network.models import Technician
 from anxin.orders.models import WorkOrder
 
 logger = logging.getLogger(__name__)
@@ -58,29 +65,14 @@ HANDLE_ROLES = (Role.QUALITY, Role.HQ_MANAGER, Role.REGION_DIRECTOR)
 RESOLVE_ROLES = (*HANDLE_ROLES, Role.OUTLET_MANAGER)
 REOPEN_ROLES = (*HANDLE_ROLES, Role.AGENT, Role.CALLBACK_AGENT)
 
-# action → (allowed from, roles)
-ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "assign": (ACTIVE_STATUSES, HANDLE_ROLES),
-    "escalate": (ACTIVE_STATUSES, HANDLE_ROLES),
-    "resolve": (ACTIVE_STATUSES, RESOLVE_ROLES),
-    "close": ((ComplaintStatus.RESOLVED,), HANDLE_ROLES),
-    "reopen": ((ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED), REOPEN_ROLES),
-}
-
 
 def deadline_for(severity: str) -> Deadline:
     return DEADLINES[severity]
 
 
 def available_actions(complaint: Complaint, user) -> list[str]:
-    """The guard the detail page uses to show buttons (the services enforce the same table)."""
-    names = []
-    for name, (sources, roles) in ACTIONS.items():
-        if complaint.status in sources and user.has_role(*roles):
-            if name == "escalate" and complaint.escalation_level >= MAX_LEVEL:
-                continue
-            names.append(name)
-    return names
+    """The guard the detail page uses to show buttons (the machine enforces the same table)."""
+    return [t.action for t in COMPLAINT_MACHINE.available_actions(complaint, user)]
 
 
 @dataclass
@@ -108,8 +100,6 @@ def _notify(recipients, *, kind: str, title: str, body: str = "", url: str = "",
 
 
 def _url(complaint: Complaint) -> str:
-    from django.urls import reverse
-
     return reverse("complaint_detail", args=[complaint.pk])
 
 
@@ -161,8 +151,6 @@ def complaint_create(*, actor: User, data: ComplaintInput, now: datetime | None 
         errors["description"] = _("Describe what the customer complains about.")
     technician = None
     if data.technician_id:
-        from anxin.network.models import Technician
-
         technician = Technician.objects.filter(pk=data.technician_id).select_related("outlet").first()
         if technician is None or (order is not None and order.outlet_id and technician.outlet_id != order.outlet_id):
             errors["technician"] = _("Choose a technician of the order's outlet.")
@@ -202,40 +190,122 @@ def complaint_create(*, actor: User, data: ComplaintInput, now: datetime | None 
     return complaint
 
 
-def _locked(actor: User, complaint_id: int) -> Complaint:
-    complaint = Complaint.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=complaint_id).first()
-    if complaint is None:
-        from anxin.core.errors import NotFound
-
-        raise NotFound(_("Complaint not found."))
-    return complaint
+# --- the complaint machine -------------------------------------------------------------------
 
 
-def _check(actor: User, complaint: Complaint, action: str) -> None:
-    sources, roles = ACTIONS[action]
-    if not actor.has_role(*roles):
-        raise PermissionDenied(_("Your role may not do this on a complaint."))
-    if complaint.status not in sources:
-        raise InvalidTransition(_("This is not possible while the complaint is %(status)s.") % {"status": complaint.get_status_display()})
+def _apply_assign(complaint: Complaint, data: dict, actor) -> dict:
+    assignee = User.objects.filter(pk=data["assignee_id"], is_active=True).first()
+    if assignee is None or not assignee.has_role(*RESOLVE_ROLES):
+        raise ValidationFailed(fields={"assignee": _("Choose a handler (quality, HQ, regional director or outlet manager).")})
+    if assignee.pk != actor.pk and not Complaint.objects.visible_to(assignee).filter(pk=complaint.pk).exists():
+        raise ValidationFailed(fields={"assignee": _("This person cannot see the complaint.")})
+    complaint.assigned_to = assignee
+    if complaint.escalation_level == 0:
+        complaint.due_at = complaint.created_at + deadline_for(complaint.severity).resolve
+    return {"note": str(assignee)}
+
+
+def _apply_escalate(complaint: Complaint, data: dict, actor) -> dict:
+    now = data.get("now") or timezone.now()
+    complaint.escalation_level += 1
+    complaint.due_at = now + deadline_for(complaint.severity).respond
+    return {"note": data.get("note", ""), "at": now}
+
+
+def _apply_resolve(complaint: Complaint, data: dict, actor) -> dict:
+    resolution, root_cause = data.get("resolution") or "", data.get("root_cause") or ""
+    root_cause_note, responsible_party = data.get("root_cause_note") or "", data.get("responsible_party") or ""
+    errors: dict[str, str] = {}
+    if not resolution.strip():
+        errors["resolution"] = _("Say how the complaint was resolved.")
+    if root_cause not in RootCause.values:
+        errors["root_cause"] = _("Choose the root cause.")
+    elif root_cause == RootCause.OTHER and not root_cause_note.strip():
+        errors["root_cause_note"] = _("Describe the root cause.")
+    if responsible_party and responsible_party not in ResponsibleParty.values:
+        errors["responsible_party"] = _("Unknown responsible party.")
+    if errors:
+        raise ValidationFailed(fields=errors)
+    complaint.resolution = resolution.strip()
+    complaint.root_cause = root_cause
+    complaint.root_cause_note = root_cause_note.strip()
+    complaint.responsible_party = responsible_party
+    complaint.resolved_at = timezone.now()
+    complaint.due_at = None
+    return {"note": complaint.get_root_cause_display()}
+
+
+def _apply_close(complaint: Complaint, data: dict, actor) -> dict:
+    complaint.closed_at = timezone.now()
+    return {"note": (data.get("note") or "").strip()}
+
+
+def _apply_reopen(complaint: Complaint, data: dict, actor) -> dict:
+    reason = (data.get("reason") or "").strip()
+    if not reason:
+        raise ValidationFailed(fields={"reason": _("Say why the complaint is reopened.")})
+    now = data.get("now") or timezone.now()
+    complaint.closed_at = None
+    complaint.resolved_at = None
+    complaint.due_at = now + deadline_for(complaint.severity).resolve
+    return {"note": reason, "at": now}
+
+
+def _top_level(complaint: Complaint) -> str:
+    if complaint.escalation_level >= MAX_LEVEL:
+        return _("The complaint is already at the highest escalation level.")
+    return ""
+
+
+def _role_of(user) -> str:
+    if user is None:
+        return SYSTEM  # the periodic escalation of overdue complaints
+    return Role.HQ_MANAGER if user.is_superuser else user.role
+
+
+def _record(complaint: Complaint, step) -> None:
+    _event(complaint, step.action, step.actor, from_status=step.from_status, note=step.recorded.get("note", ""), at=step.recorded.get("at"))
+
+
+COMPLAINT_MACHINE = Machine(
+    model=Complaint,
+    transitions=(
+        Transition("assign", EventKind.ASSIGN.label, ACTIVE_STATUSES, ComplaintStatus.IN_PROGRESS, HANDLE_ROLES, apply=_apply_assign),
+        # Escalating keeps the status; overdue complaints are escalated by the system (the periodic job).
+        Transition(
+            "escalate", EventKind.ESCALATE.label, ACTIVE_STATUSES, None, (*HANDLE_ROLES, SYSTEM), apply=_apply_escalate, guard=_top_level
+        ),
+        Transition("resolve", EventKind.RESOLVE.label, ACTIVE_STATUSES, ComplaintStatus.RESOLVED, RESOLVE_ROLES, apply=_apply_resolve),
+        Transition("close", EventKind.CLOSE.label, (ComplaintStatus.RESOLVED,), ComplaintStatus.CLOSED, HANDLE_ROLES, apply=_apply_close),
+        Transition(
+            "reopen",
+            EventKind.REOPEN.label,
+            (ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED),
+            ComplaintStatus.REOPENED,
+            REOPEN_ROLES,
+            apply=_apply_reopen,
+        ),
+    ),
+    role_of=_role_of,
+    record=_record,
+    event="complaint",
+    version_field=None,
+    not_found=gettext_lazy("Complaint not found."),
+    wrong_status=lambda t, c: _("This is not possible while the complaint is %(status)s.") % {"status": c.get_status_display()},
+    forbidden=lambda t, c: _("Your role may not do this on a complaint."),
+    role_first=True,  # a role that may not act is told so whatever the complaint's status
+)
+
+
+def _take(action: str, actor, complaint_id: int, **data) -> Complaint:
+    return COMPLAINT_MACHINE.take(pk=complaint_id, action=action, actor=actor, data=data)
 
 
 @transaction.atomic
 def complaint_assign(*, actor: User, complaint_id: int, assignee_id: int) -> Complaint:
     """Give the complaint a handler: the first answer; the clock then runs to the resolution deadline."""
-    complaint = _locked(actor, complaint_id)
-    _check(actor, complaint, "assign")
-    assignee = User.objects.filter(pk=assignee_id, is_active=True).first()
-    if assignee is None or not assignee.has_role(*RESOLVE_ROLES):
-        raise ValidationFailed(fields={"assignee": _("Choose a handler (quality, HQ, regional director or outlet manager).")})
-    if assignee.pk != actor.pk and not Complaint.objects.visible_to(assignee).filter(pk=complaint.pk).exists():
-        raise ValidationFailed(fields={"assignee": _("This person cannot see the complaint.")})
-    before = complaint.status
-    complaint.assigned_to = assignee
-    complaint.status = ComplaintStatus.IN_PROGRESS
-    if complaint.escalation_level == 0:
-        complaint.due_at = complaint.created_at + deadline_for(complaint.severity).resolve
-    audited(complaint, actor, "assign").save()
-    _event(complaint, EventKind.ASSIGN, actor, from_status=before, note=str(assignee))
+    complaint = _take("assign", actor, complaint_id, assignee_id=assignee_id)
+    assignee = complaint.assigned_to
     if assignee.pk != actor.pk:
         _notify(
             [assignee],
@@ -256,12 +326,7 @@ def _escalation_recipients(complaint: Complaint) -> list[User]:
     return list(users.filter(role__in=(Role.HQ_MANAGER, Role.QUALITY), org_unit__kind=OrgKind.HQ))
 
 
-def _escalate(complaint: Complaint, actor, *, now: datetime, note: str) -> Complaint:
-    before = complaint.status
-    complaint.escalation_level += 1
-    complaint.due_at = now + deadline_for(complaint.severity).respond
-    audited(complaint, actor, "escalate").save()
-    _event(complaint, EventKind.ESCALATE, actor, from_status=before, note=note, at=now)
+def _notify_escalated(complaint: Complaint) -> None:
     _notify(
         _escalation_recipients(complaint),
         kind="complaint.escalated",
@@ -271,17 +336,14 @@ def _escalate(complaint: Complaint, actor, *, now: datetime, note: str) -> Compl
         url=_url(complaint),
         order=complaint.order,
     )
-    return complaint
 
 
 @transaction.atomic
 def complaint_escalate(*, actor: User, complaint_id: int, reason: str = "", now: datetime | None = None) -> Complaint:
     """Raise the level by one (regional director, then HQ) with a fresh response deadline."""
-    complaint = _locked(actor, complaint_id)
-    _check(actor, complaint, "escalate")
-    if complaint.escalation_level >= MAX_LEVEL:
-        raise InvalidTransition(_("The complaint is already at the highest escalation level."))
-    return _escalate(complaint, actor, now=now or timezone.now(), note=reason.strip())
+    complaint = _take("escalate", actor, complaint_id, note=reason.strip(), now=now or timezone.now())
+    _notify_escalated(complaint)
+    return complaint
 
 
 @transaction.atomic
@@ -289,61 +351,27 @@ def complaint_resolve(
     *, actor: User, complaint_id: int, resolution: str, root_cause: str, root_cause_note: str = "", responsible_party: str = ""
 ) -> Complaint:
     """Record how it was settled; the resolution and the root cause are required."""
-    complaint = _locked(actor, complaint_id)
-    _check(actor, complaint, "resolve")
-    errors: dict[str, str] = {}
-    if not (resolution or "").strip():
-        errors["resolution"] = _("Say how the complaint was resolved.")
-    if root_cause not in RootCause.values:
-        errors["root_cause"] = _("Choose the root cause.")
-    elif root_cause == RootCause.OTHER and not (root_cause_note or "").strip():
-        errors["root_cause_note"] = _("Describe the root cause.")
-    if responsible_party and responsible_party not in ResponsibleParty.values:
-        errors["responsible_party"] = _("Unknown responsible party.")
-    if errors:
-        raise ValidationFailed(fields=errors)
-    before = complaint.status
-    complaint.status = ComplaintStatus.RESOLVED
-    complaint.resolution = resolution.strip()
-    complaint.root_cause = root_cause
-    complaint.root_cause_note = (root_cause_note or "").strip()
-    complaint.responsible_party = responsible_party
-    complaint.resolved_at = timezone.now()
-    complaint.due_at = None
-    audited(complaint, actor, "resolve").save()
-    _event(complaint, EventKind.RESOLVE, actor, from_status=before, note=complaint.get_root_cause_display())
-    return complaint
+    return _take(
+        "resolve",
+        actor,
+        complaint_id,
+        resolution=resolution,
+        root_cause=root_cause,
+        root_cause_note=root_cause_note,
+        responsible_party=responsible_party,
+    )
 
 
 @transaction.atomic
 def complaint_close(*, actor: User, complaint_id: int, note: str = "") -> Complaint:
     """Close a resolved complaint (after the customer confirmed, or the quality check)."""
-    complaint = _locked(actor, complaint_id)
-    _check(actor, complaint, "close")
-    before = complaint.status
-    complaint.status = ComplaintStatus.CLOSED
-    complaint.closed_at = timezone.now()
-    audited(complaint, actor, "close").save()
-    _event(complaint, EventKind.CLOSE, actor, from_status=before, note=note.strip())
-    return complaint
+    return _take("close", actor, complaint_id, note=note)
 
 
 @transaction.atomic
 def complaint_reopen(*, actor: User, complaint_id: int, reason: str, now: datetime | None = None) -> Complaint:
     """The customer is not satisfied: back to work, with a new resolution deadline (level kept)."""
-    complaint = _locked(actor, complaint_id)
-    _check(actor, complaint, "reopen")
-    if not (reason or "").strip():
-        raise ValidationFailed(fields={"reason": _("Say why the complaint is reopened.")})
-    now = now or timezone.now()
-    before = complaint.status
-    complaint.status = ComplaintStatus.REOPENED
-    complaint.closed_at = None
-    complaint.resolved_at = None
-    complaint.due_at = now + deadline_for(complaint.severity).resolve
-    audited(complaint, actor, "reopen").save()
-    _event(complaint, EventKind.REOPEN, actor, from_status=before, note=reason.strip(), at=now)
-    return complaint
+    return _take("reopen", actor, complaint_id, reason=reason, now=now or timezone.now())
 
 
 def escalate_overdue_complaints(now: datetime | None = None) -> int:
@@ -354,14 +382,17 @@ def escalate_overdue_complaints(now: datetime | None = None) -> int:
     candidates = Complaint.objects.filter(status__in=ACTIVE_STATUSES, due_at__lte=now, escalation_level__lt=MAX_LEVEL)
     for pk in list(candidates.values_list("pk", flat=True)):
         with transaction.atomic():
-            complaint = (
-                Complaint.objects.select_for_update(of=("self",))
-                .filter(pk=pk, status__in=ACTIVE_STATUSES, due_at__lte=now, escalation_level__lt=MAX_LEVEL)
-                .first()
-            )
-            if complaint is None:
-                continue  # handled meanwhile
-            _escalate(complaint, None, now=now, note=gettext_noop("Deadline passed"))
+            try:
+                complaint = COMPLAINT_MACHINE.take(
+                    pk=pk,
+                    action="escalate",
+                    actor=None,
+                    data={"note": gettext_noop("Deadline passed"), "now": now},
+                    where=Q(due_at__lte=now),
+                )
+            except (NotFound, InvalidTransition):
+                continue  # handled meanwhile (assigned, resolved, escalated by hand)
+            _notify_escalated(complaint)
             count += 1
     return count
 

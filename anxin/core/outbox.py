@@ -88,11 +88,13 @@ def event_record(*, name: str, payload: dict, handlers: list[str]) -> OutboxEven
 
 
 def kick() -> None:
-    """Ask a Celery worker to drain now (after a commit that wrote events); beat drains anyway."""
-    from anxin.celery import drain_outbox
+    """Ask a Celery worker to drain now (after a commit that wrote events); beat drains anyway.
+
+    The task is found by its name in the current Celery app (``anxin/celery.py`` sits above core)."""
+    from celery import current_app
 
     try:
-        drain_outbox.delay()
+        current_app.tasks["anxin.outbox.drain"].delay()
     except Exception:  # noqa: BLE001 - the broker being away must not fail the request; beat catches up
         logger.warning("outbox: could not kick a drain; the next scheduled drain takes the events", exc_info=True)
 
@@ -222,10 +224,10 @@ def drain(*, now: datetime | None = None, limit: int = DRAIN_LIMIT) -> DrainResu
 
 
 def may_manage_outbox(user) -> bool:
-    """HQ managers (and superusers) see stuck deliveries and retry them."""
-    from anxin.accounts.choices import Role
+    """HQ managers (and superusers) see stuck deliveries and retry them.
 
-    return bool(user and user.is_authenticated and user.has_role(Role.HQ_MANAGER))
+    Roles belong to accounts, a layer above core: settings name the roles (decision 0043)."""
+    return bool(user and user.is_authenticated and user.has_role(*settings.ANXIN_OUTBOX_MANAGER_ROLES))
 
 
 def delivery_retry(*, actor, delivery_id: int, now: datetime | None = None) -> OutboxDelivery:

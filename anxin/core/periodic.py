@@ -1,7 +1,8 @@
 """Periodic jobs (定时任务): one registry, two runners.
 
 A job is a plain function registered with ``@periodic(every=timedelta(minutes=5), name=...)`` in its
-app (e.g. ``orders.escalation.escalate_due_job``). ``run_due(now)`` runs each job whose period has
+app's ``jobs`` module (e.g. ``orders/jobs.py`` imports ``orders.sla.escalation.escalate_due_job``), found
+by autodiscovery: core names no app above it (decision 0043). ``run_due(now)`` runs each job whose period has
 passed, once: the job's ``PeriodicRun`` row is claimed with one conditional UPDATE, so of two runners
 (two ``run_periodic`` loops, or the loop and Celery beat) only one wins the period. Embedded mode:
 ``manage.py run_periodic`` (started by ``make run``); production: Celery beat calls the task
@@ -11,7 +12,6 @@ See docs/decisions/0016-periodic-jobs.md.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,9 +25,6 @@ from django.utils.module_loading import autodiscover_modules
 from anxin.core.models import PeriodicRun
 
 logger = logging.getLogger("anxin.periodic")
-
-# Modules holding @periodic jobs, imported by ``load_jobs`` (plus every app's ``jobs`` module).
-JOB_MODULES = ("anxin.orders.sla.escalation",)
 
 
 @dataclass(frozen=True)
@@ -63,9 +60,7 @@ def unregister(name: str) -> None:
 
 
 def load_jobs() -> list[Job]:
-    """Import the modules that register jobs; return every registered job, by name."""
-    for module in JOB_MODULES:
-        importlib.import_module(module)
+    """Import every installed app's ``jobs`` module (they register the jobs); return every job, by name."""
     autodiscover_modules("jobs")
     return jobs()
 

@@ -1,15 +1,123 @@
 """Object-level scoping: ONE mechanism for every list, detail, export and API endpoint.
 
-Each scoped model defines a classmethod ``scope_q(user) -> Q | None`` saying how a row reaches
-the organisation units a user may see (``None`` means everything). Its manager is built from
-``ScopedQuerySet`` and every read goes through ``Model.objects.visible_to(user)``; a row outside
-the scope is a 404, never a 403, so its existence is not revealed.
+Each scoped model declares how a row reaches the organisation units a user may see, as data:
+``scope = ScopePaths(region=("region", "outlet__parent"), outlet=("outlet",), …)``. One resolver,
+``scope_q_for``, turns the declaration and a user into a ``Q`` (``None`` means everything). Its
+manager is built from ``ScopedQuerySet`` and every read goes through
+``Model.objects.visible_to(user)``; a row outside the scope is a 404, never a 403, so its existence
+is not revealed (decision 0045).
+
+The rule is the same for every model: HQ (``user.sees_everything``) sees all; a region user the rows
+on its region's paths; outlet staff the rows on the outlet paths; a technician the rows on the
+technician paths (compared with the *user*, not the unit); a dealer the rows on the dealer paths;
+anyone else nothing. ``core`` knows no app: the unit kinds and the technician role are the strings
+below (``anxin.accounts.choices`` uses the same values, a test holds them together), and everything
+else comes from the user object (``sees_everything``, ``role``, ``org_unit``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.apps import apps
 from django.db import models
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
+
+# The unit kinds and the one role the resolver tells apart (values of accounts.choices.OrgKind / Role).
+REGION = "region"
+OUTLET = "outlet"
+DEALER = "dealer"
+TECHNICIAN = "technician"
+
+NOTHING = Q(pk__in=[])
+
+
+@dataclass(frozen=True)
+class ChildUnits:
+    """The row's ``field`` is one of the user's unit's children (of ``kind``), as ``field IN (SELECT
+    …)`` rather than a join: the planner can then use the indexes that lead with ``field`` (the order
+    list's (outlet, status, …) indexes, decision 0019)."""
+
+    field: str
+    kind: str = ""
+
+    def q(self, value) -> Q:
+        units = type(value)._default_manager.filter(parent=value)
+        if self.kind:
+            units = units.filter(kind=self.kind)
+        return Q(**{f"{self.field}__in": units.values("pk")})
+
+
+@dataclass(frozen=True)
+class Through:
+    """The row is reached through another table: ``pk IN (SELECT model.fk FROM model WHERE model.path =
+    value)`` — e.g. a customer through the access rows the order side maintains, or through the
+    appliances a dealer sold. ``model`` is an ``"app_label.Model"`` label, so the declaring app need
+    not import it. An ``IN`` rather than a correlated ``EXISTS``: the set is read once from the
+    table's (path, fk) index, where an ``EXISTS`` under an ``OR`` is probed once per row of the whole
+    table when a search re-scans through the scope (decision 0045)."""
+
+    model: str
+    fk: str
+    path: str
+
+    def q(self, value) -> Q:
+        related = apps.get_model(self.model)
+        return Q(pk__in=related._default_manager.filter(**{self.path: value}).values(self.fk))
+
+
+Path = str | ChildUnits | Through
+
+
+@dataclass(frozen=True)
+class ScopePaths:
+    """Which paths lead from a row to the user's unit (or, for technicians, to the user).
+
+    Each kind's paths are OR-ed; a plain string is a lookup compared with the unit (``"outlet"``,
+    ``"outlet__parent"``; ``"pk"``: the row is the unit itself). ``technician=None`` treats an outlet's technicians like the rest
+    of its staff. ``everything_roles`` see every row wherever their unit (the hotline's nationwide
+    archive); ``outlet_roles``, when given, are the only outlet roles that see anything (complaints:
+    the outlet manager).
+    """
+
+    region: tuple[Path, ...] = ()
+    outlet: tuple[Path, ...] = ()
+    technician: tuple[Path, ...] | None = None
+    dealer: tuple[Path, ...] = ()
+    everything_roles: tuple[str, ...] = ()
+    outlet_roles: tuple[str, ...] | None = None
+
+
+def _any(paths: tuple[Path, ...], value) -> Q:
+    if not paths:
+        return NOTHING
+    found = None
+    for path in paths:
+        if path == "pk":  # the row is the unit itself (organisation units)
+            q = Q(pk=value.pk)
+        else:
+            q = Q(**{path: value}) if isinstance(path, str) else path.q(value)
+        found = q if found is None else found | q
+    return found
+
+
+def scope_q_for(paths: ScopePaths, user) -> Q | None:
+    """The condition on the declaring model's rows that ``user`` may see (``None``: every row)."""
+    if user.sees_everything or user.role in paths.everything_roles:
+        return None
+    unit = user.org_unit
+    if unit.kind == OUTLET:
+        if user.role == TECHNICIAN and paths.technician is not None:
+            return _any(paths.technician, user)
+        if paths.outlet_roles is not None and user.role not in paths.outlet_roles:
+            return NOTHING
+        return _any(paths.outlet, unit)
+    if unit.kind == REGION:
+        return _any(paths.region, unit)
+    if unit.kind == DEALER:
+        return _any(paths.dealer, unit)
+    return NOTHING
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -18,7 +126,8 @@ class ScopedQuerySet(models.QuerySet):
             return self.none()
         if not user.is_superuser and getattr(user, "org_unit_id", None) is None:
             return self.none()  # a user not yet placed in the network sees nothing
-        q = self.model.scope_q(user)
+        declared = getattr(self.model, "scope", None)
+        q = scope_q_for(declared, user) if isinstance(declared, ScopePaths) else self.model.scope_q(user)
         if q is None:
             return self
         return self.filter(q)

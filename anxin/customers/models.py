@@ -3,15 +3,14 @@ from __future__ import annotations
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
-from django.apps import apps
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from anxin.accounts.choices import OrgKind, Role
-from anxin.core.scoping import ScopedQuerySet
+from anxin.accounts.choices import Role
+from anxin.core.scoping import ScopedQuerySet, ScopePaths, Through
 from anxin.customers.choices import ApplianceStatus, CustomerGroup, MarketTier, PhoneKind
 
 # Roles that answer the nationwide hotline see the whole shared archive ("one entry, shared nationwide").
@@ -75,22 +74,17 @@ class Customer(models.Model):
     def is_vip(self) -> bool:
         return self.group == CustomerGroup.VIP
 
-    @classmethod
-    def scope_q(cls, user):
-        if user.sees_everything or user.role in ARCHIVE_WIDE_ROLES:
-            return None
-        WorkOrder = apps.get_model("orders", "WorkOrder")
-        unit = user.org_unit
-        if unit.kind == OrgKind.REGION:
-            return Q(region=unit) | Q(Exists(WorkOrder.objects.filter(customer=OuterRef("pk"), outlet__parent=unit)))
-        if unit.kind == OrgKind.OUTLET:
-            if user.role == Role.TECHNICIAN:
-                return Q(Exists(WorkOrder.objects.filter(customer=OuterRef("pk"), technician__user=user)))
-            # A walk-in registered at the outlet stays visible to it before its first order.
-            return Q(registered_by=unit) | Q(Exists(WorkOrder.objects.filter(customer=OuterRef("pk"), outlet=unit)))
-        if unit.kind == OrgKind.DEALER:
-            return Q(registered_by=unit) | Q(Exists(Appliance.objects.filter(customer=OuterRef("pk"), dealer=unit)))
-        return Q(pk__in=[])
+    # A region sees its home customers and those of its outlets' orders; an outlet the walk-ins it
+    # registered (before their first order) and its orders' customers; a technician the customers of
+    # their orders; a dealer what it registered or sold to. The orders' part comes from
+    # ``CustomerAccess``, which the order side keeps: customers never query orders (decision 0046).
+    scope = ScopePaths(
+        everything_roles=ARCHIVE_WIDE_ROLES,
+        region=("region", Through("customers.CustomerAccess", "customer", "unit__parent")),
+        outlet=("registered_by", Through("customers.CustomerAccess", "customer", "unit")),
+        technician=(Through("customers.CustomerAccess", "customer", "user"),),
+        dealer=("registered_by", Through("customers.Appliance", "customer", "dealer")),
+    )
 
 
 class CustomerPhone(models.Model):
@@ -249,3 +243,41 @@ class SearchToken(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class CustomerAccess(models.Model):
+    """Who reaches a customer through its work orders (客户可见范围): the part of the customer scope
+    that the order side decides, kept by it (``anxin.orders.customer_access``) in the transaction of
+    every order step that changes it, so that ``customers`` never queries orders (decision 0046).
+
+    Two kinds of row. An *outlet row* (``unit`` set, ``user`` empty) while some order of the customer
+    is with that outlet; a region reaches the customer through its outlets' rows. A *technician row*
+    (``user`` set, ``unit`` empty) while some order of the customer is assigned to that technician;
+    ``in_field`` says whether one of those orders is in a field status (assigned … on site, waiting
+    for parts, revisit), which is when the technician sees the full phone and address.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_index=False)
+    unit = models.ForeignKey("accounts.OrgUnit", on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False)
+    in_field = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("customer access")
+        verbose_name_plural = _("customer access")
+        constraints = [
+            # The scope reads ``customer IN (SELECT customer … WHERE unit = ? / user = ?)`` from these
+            # two indexes alone (index-only scans); NULLs are distinct, so an outlet row never
+            # collides with a technician row.
+            models.UniqueConstraint(fields=["unit", "customer"], name="customer_access_unit"),
+            models.UniqueConstraint(fields=["user", "customer"], name="customer_access_user"),
+            models.CheckConstraint(
+                condition=Q(unit__isnull=False, user__isnull=True) | Q(unit__isnull=True, user__isnull=False),
+                name="customer_access_unit_or_user",
+            ),
+        ]
+        # Refreshing a customer's rows and the region's path (through the unit's parent) start here.
+        indexes = [models.Index(fields=["customer"], name="customer_access_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} → {self.unit_id or self.user_id}"

@@ -12,14 +12,13 @@ phones, addresses or appliances calls it inside its transaction, so the index is
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from pypinyin import lazy_pinyin
 
-from anxin.core.lookups import prefix_q
 from anxin.customers.models import Appliance, Customer, CustomerAddress, CustomerPhone, SearchToken
 
 
@@ -116,6 +115,36 @@ def reindex_customers(customer_ids: Iterable[int]) -> None:
         for kind, token in customer_tokens(customer, phones[cid], addresses[cid], serials[cid])
     ]
     SearchToken.objects.bulk_create(rows, batch_size=2000)
+
+
+# --- other apps' sources -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchSource:
+    """A way another app finds customers that the archive's index does not hold — the order side's
+    order numbers. ``customers`` never queries that app: the app registers its source at start-up
+    (``register_search_source``) and the search asks every source whose ``pattern`` the whole query
+    matches. ``find(user=…, q=…, limit=…)`` returns (customer id, matched text) pairs, already
+    limited to what ``user`` may see of that app (an order number outside the scope finds nobody)."""
+
+    name: str  # the field shown as matched, e.g. "order"
+    pattern: re.Pattern
+    score: int
+    find: Callable[..., Iterable[tuple[int, str]]]
+
+
+_SOURCES: dict[str, SearchSource] = {}
+
+
+def register_search_source(source: SearchSource) -> SearchSource:
+    """Add (or replace, by name) a source of customer matches; called from the app's ``ready()``."""
+    _SOURCES[source.name] = source
+    return source
+
+
+def search_sources() -> list[SearchSource]:
+    return list(_SOURCES.values())
 
 
 # --- querying -----------------------------------------------------------------------------
@@ -216,7 +245,6 @@ def _dealer_search(*, user, unit, q: str, limit: int) -> SearchResult:
 def customer_search(*, user, q: str, limit: int = 20) -> SearchResult:
     """Ranked customers visible to ``user`` matching ``q``; a hint instead of a scan for too-short input."""
     from anxin.customers.selectors import dealer_unit_of, phone_tail_search_allowed
-    from anxin.orders.models import WorkOrder
 
     q = (q or "").strip()
     result = SearchResult(query=q)
@@ -247,7 +275,8 @@ def customer_search(*, user, q: str, limit: int = 20) -> SearchResult:
         return list(rows.order_by(*order).values_list("customer_id", "token")[:CANDIDATES_PER_KIND])
 
     plans = _plan(q, phone_tail=phone_tail_search_allowed(user))
-    if not plans and not re.fullmatch(r"[A-Za-z]{0,2}\d{6,}", q):
+    sources = [source for source in search_sources() if source.pattern.fullmatch(q)]
+    if not plans and not sources:
         result.hint = _("Type at least 4 digits of a phone number, or a name, pinyin, address, serial or order number.")
         return result
     found: dict[int, list[tuple[int, str]]] = {kind: scan(kind, condition, None) for kind, condition, _base in plans}
@@ -269,11 +298,9 @@ def customer_search(*, user, q: str, limit: int = 20) -> SearchResult:
             exact = token == (q[::-1] if kind == Kind.PHONE_TAIL else q.lower() if kind in (Kind.PINYIN, Kind.INITIALS) else q)
             consider(cid, base + (5 if exact else 0), FIELD_OF_KIND[kind], token[::-1] if kind == Kind.PHONE_TAIL else token)
 
-    if re.fullmatch(r"[A-Za-z]{0,2}\d{6,}", q):
-        # Only the orders the user may see: an order number outside the scope finds nobody.
-        orders = WorkOrder.objects.visible_to(user).filter(prefix_q("number", q.upper())).values_list("customer_id", "number")[:20]
-        for cid, number in orders:
-            consider(cid, 95, "order", number)
+    for source in sources:
+        for cid, text in source.find(user=user, q=q, limit=20):
+            consider(cid, source.score, source.name, text)
 
     ids = sorted(scores, key=lambda cid: (-scores[cid][0], -cid))
     customers = visible.filter(pk__in=ids[: limit + 10]).prefetch_related("phones", "addresses")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from anxin.accounts.choices import OrgKind, Role
 from anxin.core.errors import TooManyRequests
 from anxin.customers.choices import CustomerGroup
-from anxin.customers.models import Appliance, Customer, CustomerAddress, CustomerPhone
+from anxin.customers.models import Appliance, Customer, CustomerAccess, CustomerAddress, CustomerPhone
 
 # Roles whose work is talking to customers: they see full numbers and addresses of customers in scope.
 FULL_CONTACT_ROLES = (Role.HQ_MANAGER, Role.AGENT, Role.CALLBACK_AGENT, Role.OUTLET_MANAGER, Role.DEALER)
@@ -37,10 +37,8 @@ def contact_visible(*, user, customer: Customer) -> bool:
     if user.is_superuser or user.role in FULL_CONTACT_ROLES:
         return True
     if user.role == Role.TECHNICIAN and user.org_unit and user.org_unit.kind == OrgKind.OUTLET:
-        from anxin.orders.choices import FIELD_STATUSES
-        from anxin.orders.models import WorkOrder
-
-        return WorkOrder.objects.filter(customer=customer, technician__user=user, status__in=FIELD_STATUSES).exists()
+        # While an order of theirs for the customer is in the field (kept by the order side, 0046).
+        return CustomerAccess.objects.filter(customer=customer, user=user, in_field=True).exists()
     return False
 
 
@@ -52,10 +50,7 @@ def contact_visible_ids(*, user, customer_ids) -> set[int]:
     if user.is_superuser or user.role in FULL_CONTACT_ROLES:
         return ids
     if user.role == Role.TECHNICIAN and user.org_unit and user.org_unit.kind == OrgKind.OUTLET:
-        from anxin.orders.choices import FIELD_STATUSES
-        from anxin.orders.models import WorkOrder
-
-        rows = WorkOrder.objects.filter(customer_id__in=ids, technician__user=user, status__in=FIELD_STATUSES)
+        rows = CustomerAccess.objects.filter(customer_id__in=ids, user=user, in_field=True)
         return set(rows.values_list("customer_id", flat=True))
     return set()
 
@@ -178,7 +173,7 @@ def dealer_customer_matches(*, user, unit, q: str, limit: int = 50) -> list[tupl
     """(customer id, matched field) of the customers in ``user``'s scope whose *dealer card* matches
     ``q``: a name, number or address its people typed, a serial it sold, one of its orders. The
     archive's search index is not used: it holds what the dealer may not see."""
-    from anxin.orders.models import WorkOrder
+    from anxin.customers.search import search_sources
 
     q = (q or "").strip()
     if not q:
@@ -204,7 +199,8 @@ def dealer_customer_matches(*, user, unit, q: str, limit: int = 50) -> list[tupl
         take(CustomerAddress.history.filter(entered, text__contains=q).values_list("customer_id", flat=True)[:500], "address")
     if len(q) >= 4:
         take(Appliance.objects.filter(dealer=unit, serial__istartswith=q).values_list("customer_id", flat=True)[:500], "serial")
-        take(WorkOrder.objects.visible_to(user).filter(number__startswith=q.upper()).values_list("customer_id", flat=True)[:500], "order")
+        for source in search_sources():  # its orders (by number), through the order side's source
+            take([cid for cid, _text in source.find(user=user, q=q, limit=500)], source.name)
     visible = set(Customer.objects.visible_to(user).filter(pk__in=found).values_list("pk", flat=True))
     ranked = sorted((cid for cid in found if cid in visible), reverse=True)[:limit]
     return [(cid, found[cid]) for cid in ranked]

@@ -379,15 +379,29 @@ def _merge_relations():
     """
     from simple_history.models import HistoricalChanges
 
-    from anxin.customers.models import SearchToken
+    from anxin.customers.models import CustomerAccess, SearchToken
 
     for rel in Customer._meta.get_fields(include_hidden=True):
         if not (rel.is_relation and rel.auto_created and not rel.concrete):
             continue
         model = rel.related_model
-        if model is SearchToken or model._meta.auto_created or issubclass(model, HistoricalChanges):
+        if model in (SearchToken, CustomerAccess) or model._meta.auto_created or issubclass(model, HistoricalChanges):
             continue
         yield rel
+
+
+def _merge_access(*, survivor: Customer, duplicate: Customer) -> None:
+    """Fold the duplicate's access rows into the survivor's. The rows are derived from the orders, and
+    the orders have just moved over, so the survivor's rows are the union of both: one row per outlet
+    or technician, in the field when either was (decision 0046)."""
+    from anxin.customers.models import CustomerAccess
+
+    mine = CustomerAccess.objects.filter(customer=survivor)
+    theirs = CustomerAccess.objects.filter(customer=duplicate)
+    mine.filter(user__in=theirs.filter(in_field=True, user__isnull=False).values("user")).update(in_field=True)
+    theirs.filter(unit__in=mine.filter(unit__isnull=False).values("unit")).delete()
+    theirs.filter(user__in=mine.filter(user__isnull=False).values("user")).delete()
+    theirs.update(customer=survivor)
 
 
 @transaction.atomic
@@ -447,6 +461,7 @@ def customer_merge(*, actor: User, survivor: Customer, duplicate: Customer, reas
         count = qs.update(**{rel.field.name: survivor})
         if count:
             moved[label] = moved.get(label, 0) + count
+    _merge_access(survivor=survivor, duplicate=duplicate)
     survivor.tags.add(*duplicate.tags.all())
     if duplicate.notes and duplicate.notes not in survivor.notes:
         survivor.notes = (survivor.notes + "\n" + duplicate.notes).strip()

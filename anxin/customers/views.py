@@ -10,16 +10,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from anxin.accounts.choices import OrgKind
 from anxin.core.audit import history_entries
 from anxin.core.errors import ApplicationError, TooManyRequests, ValidationFailed
+from anxin.core.events import publish
 from anxin.core.scoping import get_visible_or_404
 from anxin.core.services import activity_record
 from anxin.customers.choices import CustomerGroup
@@ -43,6 +44,7 @@ from anxin.customers.forms import (
     ReasonForm,
 )
 from anxin.customers.models import Appliance, Customer, CustomerAddress, CustomerPhone, Tag
+from anxin.customers.pages import with_parts
 from anxin.customers.search import customer_search
 from anxin.customers.selectors import (
     CUSTOMER_EXPORT_ROLES,
@@ -74,8 +76,6 @@ from anxin.customers.services import (
     phone_remove,
     phone_set_primary,
 )
-from anxin.orders.models import WorkOrder
-from anxin.orders.workflow.services import ORDER_CREATE_ROLES
 from anxin.web.errors import add_service_errors, ui_error
 from anxin.web.exports import table_response
 
@@ -392,15 +392,6 @@ def warranty_state(appliance: Appliance, today: date) -> tuple[str, str]:
     return "green", pgettext("warranty", "In warranty")
 
 
-def _order_url_builder():
-    """The order page once the orders UI provides it; no link before that."""
-    try:
-        reverse("order_detail", args=[0])
-    except NoReverseMatch:
-        return lambda pk: ""
-    return lambda pk: reverse("order_detail", args=[pk])
-
-
 def _history(customer: Customer, phones, addresses, *, masked: bool) -> list[dict]:
     entries = history_entries(customer, *phones, *addresses)[:100]
     contact_objects = (CustomerPhone, CustomerAddress)
@@ -419,28 +410,20 @@ def main_parts_state(appliance: Appliance, today: date) -> tuple[str, str]:
     return warranty_state(Appliance(warranty_end=appliance.main_parts_warranty_end), today)
 
 
-def _callbacks(orders) -> list:
-    from anxin.feedback.models import Callback
-
-    return list(Callback.objects.filter(order__in=orders).select_related("order", "agent").order_by("-created_at")[:20])
-
-
-def _calls(user, customer) -> list:
-    if not apps.is_installed("anxin.telephony"):
-        return []
-    Call = apps.get_model("telephony", "Call")
-    return list(Call.objects.visible_to(user).filter(customer=customer).select_related("agent").order_by("-started_at", "-id")[:20])
-
-
-def _telephony_url() -> str:
-    if not apps.is_installed("anxin.telephony"):
-        return ""
-    for name in ("telephony_workspace", "telephony_home", "call_list"):
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return "/telephony/"
+# What the customer pages show of the apps above customers (orders, callbacks, calls, a dealer's
+# sales, the "new work order" button) comes from the parts they register (``customers.pages``);
+# these are the keys when none is registered.
+DETAIL_DEFAULTS = {
+    "orders": [],
+    "order_count": 0,
+    "callbacks": [],
+    "telephony": False,
+    "calls": [],
+    "telephony_url": "",
+    "can_order": False,
+    "new_order_url": "",
+}
+DEALER_DEFAULTS = {"orders": [], "sales": [], "can_order": False, "new_order_url": ""}
 
 
 def detail_context(request, customer: Customer, *, revealed: bool = False, reveal_form=None) -> dict:
@@ -458,20 +441,9 @@ def detail_context(request, customer: Customer, *, revealed: bool = False, revea
         parts_tone, parts_words = main_parts_state(a, today)
         appliances.append({"appliance": a, "tone": tone, "warranty": words, "parts_tone": parts_tone, "parts_warranty": parts_words})
 
-    orders_qs = (
-        WorkOrder.objects.visible_to(user)
-        .filter(customer=customer)
-        .select_related("outlet", "technician")
-        .prefetch_related("lines__product_model")
-        .order_by("-created_at", "-id")
-    )
-    orders = list(orders_qs[:50])
-    order_url = _order_url_builder()
-    for o in orders:
-        o.url = order_url(o.pk)
-
     can_edit = user.has_role(*CUSTOMER_EDIT_ROLES)
-    return {
+    context = {
+        **DETAIL_DEFAULTS,
         "nav_active": "customers",
         "customer": customer,
         "masked": masked,
@@ -481,19 +453,12 @@ def detail_context(request, customer: Customer, *, revealed: bool = False, revea
         "phones": [{"phone": p, "shown": p.number if not masked else mask_phone(p.number)} for p in phones],
         "addresses": [{"address": a, "shown": a.text if not masked else mask_address(a.text, a.district)} for a in addresses],
         "appliances": appliances,
-        "orders": orders,
-        "order_count": orders_qs.count() if len(orders) == 50 else len(orders),
-        "callbacks": _callbacks(orders),
-        "telephony": apps.is_installed("anxin.telephony"),
-        "calls": _calls(user, customer),
-        "telephony_url": _telephony_url(),
         "history": _history(customer, phones, addresses, masked=masked),
-        "can_order": user.has_role(*ORDER_CREATE_ROLES),
         "can_add_appliance": user.has_role(*APPLIANCE_ADD_ROLES),
         "can_edit": can_edit,
         "can_merge": user.has_role(*CUSTOMER_MERGE_ROLES),
-        "new_order_url": f"/orders/new/?customer={customer.pk}",
     }
+    return with_parts("detail", user=user, customer=customer, context=context)
 
 
 def dealer_detail_context(request, customer: Customer, unit) -> dict:
@@ -505,22 +470,15 @@ def dealer_detail_context(request, customer: Customer, unit) -> dict:
     for a in card.appliances:
         tone, words = warranty_state(a, today)
         appliances.append({"appliance": a, "tone": tone, "warranty": words})
-    orders = list(WorkOrder.objects.visible_to(user).filter(customer=customer).order_by("-created_at", "-id")[:50])
-    order_url = _order_url_builder()
-    for o in orders:
-        o.url = order_url(o.pk)
-    Sale = apps.get_model("sales", "SaleRegistration")
-    return {
+    context = {
+        **DEALER_DEFAULTS,
         "nav_active": "customers",
         "customer": customer,
         "card": card,
         "appliances": appliances,
-        "orders": orders,
-        "sales": list(Sale.objects.visible_to(user).filter(customer=customer).order_by("-created_at", "-id")[:50]),
-        "can_order": user.has_role(*ORDER_CREATE_ROLES),
         "can_add_appliance": user.has_role(*APPLIANCE_ADD_ROLES),
-        "new_order_url": f"/orders/new/?customer={customer.pk}",
     }
+    return with_parts("dealer", user=user, customer=customer, context=context)
 
 
 def _detail_response(request, customer: Customer, **kwargs):
@@ -590,14 +548,6 @@ def _duplicates(user, raw_phones: list[str]) -> list[dict]:
     return [{"customer": r.customer, "name": r.name, "phones": r.phones, "address": r.address_text} for r in rows]
 
 
-def _link_call(user, call_id: str, customer: Customer) -> None:
-    """?call= comes from the screen pop of an unknown caller: the call now belongs to the new customer."""
-    if call_id.isdigit() and apps.is_installed("anxin.telephony"):
-        from anxin.telephony.services import call_link_customer
-
-        call_link_customer(actor=user, call_id=int(call_id), customer=customer)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def customer_create_view(request):
@@ -611,21 +561,25 @@ def customer_create_view(request):
         data = form.cleaned_data
         duplicates = _duplicates(user, form.phones())
         if not duplicates or data["create_anyway"]:
+            # ?call= comes from the screen pop of an unknown caller: ``customer.created`` carries it and
+            # telephony links the call, in the creation's transaction (``customers.pages``).
+            call_id = request.GET.get("call", "")
             try:
-                customer = customer_create(
-                    actor=user,
-                    name=data["name"],
-                    phones=form.phones(),
-                    address=data["address"],
-                    group=data["group"],
-                    marketing_consent=data["marketing_consent"],
-                    notes=data["notes"],
-                    registered_by=user.org_unit,
-                )
+                with transaction.atomic():
+                    customer = customer_create(
+                        actor=user,
+                        name=data["name"],
+                        phones=form.phones(),
+                        address=data["address"],
+                        group=data["group"],
+                        marketing_consent=data["marketing_consent"],
+                        notes=data["notes"],
+                        registered_by=user.org_unit,
+                    )
+                    publish("customer.created", customer=customer, actor=user, call_id=int(call_id) if call_id.isdigit() else None)
             except ValidationFailed as exc:
                 add_service_errors(form, exc, CustomerForm.service_fields)
             else:
-                _link_call(user, request.GET.get("call", ""), customer)
                 url = reverse("customer_detail", args=[customer.pk])
                 messages.success(
                     request,
@@ -915,14 +869,12 @@ def customer_merge_confirm(request, pk: int, other_pk: int):
     for c in (survivor, duplicate):
         prefetch_related_objects([c], "phones", "addresses", "appliances__product_model", "tags")
         (row,) = customer_rows(user=request.user, customers=[c])
-        sides.append(
-            {
-                "row": row,
-                "addresses": [a.text if not row.masked else mask_address(a.text, a.district) for a in _primary_first(c.addresses.all())],
-                "appliances": list(c.appliances.all()),
-                # Only the orders the viewer may see (an agent sees the archive but its region's orders).
-                "orders": WorkOrder.objects.visible_to(request.user).filter(customer=c).count(),
-            }
-        )
+        side = {
+            "row": row,
+            "addresses": [a.text if not row.masked else mask_address(a.text, a.district) for a in _primary_first(c.addresses.all())],
+            "appliances": list(c.appliances.all()),
+            "orders": 0,  # the orders the viewer may see: the orders part (``customers.pages``)
+        }
+        sides.append(with_parts("merge_side", user=request.user, customer=c, context=side))
     context = {"nav_active": "customers", "form": form, "survivor": survivor, "duplicate": duplicate, "sides": sides}
     return render(request, "customers/merge_confirm.html", context, status=400 if form.errors else 200)

@@ -32,16 +32,19 @@ from anxin.accounts.choices import OrgKind, Role
 from anxin.accounts.models import OrgUnit, User
 from anxin.accounts.services import user_create
 from anxin.catalog.models import FaultCode, LabourItem, ProductCategory, ProductModel, SparePart
+from anxin.complaints.services import ComplaintInput, complaint_assign, complaint_create, complaint_resolve
 from anxin.customers.address import ParsedAddress, parse_address, tier_for
 from anxin.customers.models import Appliance, ContractKind, Customer, CustomerAddress, CustomerPhone, MarketTierRule, ServiceContract
 from anxin.customers.services import appliance_add, customer_create, phone_normalize
 from anxin.demo import data as D
+from anxin.demo.completion import demo_report
 from anxin.demo.plan import AFTER_ASSIGN, FINAL_STATUSES, OrderSpec, Plan
 from anxin.feedback.models import Callback
 from anxin.feedback.services import callback_record
 from anxin.network.choices import GRADE_LEVEL
 from anxin.network.models import OutletCoverage, Technician
 from anxin.network.selectors import outlets_covering, technicians_for_order
+from anxin.orders import customer_access
 from anxin.orders.models import OrderLine, StatusChange, WorkOrder
 from anxin.orders.sla.policy import plan_onsite, visit_hours
 from anxin.orders.workflow.services import LineInput, OrderInput, order_create, order_transition
@@ -679,6 +682,7 @@ class Builder:
                 with transaction.atomic():
                     writer.write([bulk[k] for k in range(start, min(start + 1000, len(bulk)))])
                 self.log(f"  bulk orders: {min(start + 1000, len(bulk))}/{len(bulk)}")
+            customer_access.rebuild()  # bulk orders bypass the order steps that keep it (decision 0046)
         self.timelines = {
             i: plan_timeline(spec, order_steps(spec), self.now, random.Random(spec.rseed))
             for i, spec in enumerate(orders)
@@ -777,20 +781,8 @@ class Builder:
         return self.region_staff.get((region.pk, Role.REGION_DIRECTOR)) or User.objects.filter(role=Role.HQ_MANAGER).first()
 
     def _completion_data(self, order: WorkOrder, fault: str, resolution: str) -> dict:
-        """The completion report: H2's ``minimal_report`` with the diagnosed fault and the action
-        taken on the lines of its category (the interim ``fault_code`` data when it is absent)."""
-        from anxin.orders.completion import report as completion
-
-        if not hasattr(completion, "minimal_report"):
-            return {"fault_code": self.faults[fault].pk, "resolution": resolution}
-        data = completion.minimal_report(order)
-        fault_obj = self.faults[fault]
-        categories = dict(order.lines.values_list("pk", "product_model__category_id"))
-        for entry in data["lines"]:
-            if categories.get(entry["line"]) == fault_obj.category_id:
-                entry["fault_code"] = fault_obj.pk
-                entry["action"] = resolution
-        return data
+        """The completion report: the diagnosed fault and the action taken on the lines of its category."""
+        return demo_report(order, fault=self.faults[fault], resolution=resolution)
 
     def _step(self, order: WorkOrder, step: str, spec: OrderSpec, rng: random.Random, technician, region):
         manager = self.outlet_manager.get(order.outlet_id)
@@ -1015,8 +1007,6 @@ class Builder:
     )
 
     def build_complaints(self) -> None:
-        from anxin.complaints.services import ComplaintInput, complaint_assign, complaint_create, complaint_resolve
-
         quality = User.objects.filter(role=Role.QUALITY).order_by("pk").first() or self.admin
         orders = list(WorkOrder.objects.filter(status__in=("closed", "callback_done", "completed")).order_by("-pk")[:8])
         for i, (category, severity, text, root_cause) in enumerate(self.COMPLAINTS):

@@ -3,15 +3,15 @@
 Writes the rows the services would have written — the order, its lines, one status-change row per
 step (each checked against ``orders.transitions.TRANSITIONS``), the callback and the audit history
 (one snapshot per step) — without running the services once per step. Routing and technician
-choice follow the same rules as ``network.selectors.outlets_covering`` and
-``dispatch.services.technician_assignment_problems`` — the grade an order needs is
-``orders.grading.order_required_level`` itself (load balancing aside: these orders are long closed).
+choice call the domain's rules over rows held in memory: the coverage rule
+``network.coverage.coverage_matches`` / ``routing_preference`` (load balancing aside: these orders
+are long closed) and ``network.selectors.qualification_problems`` for the grade
+``orders.workflow.grading.order_required_level`` says the order needs.
 """
 
 from __future__ import annotations
 
 import random
-from collections import defaultdict
 from datetime import timedelta
 
 from anxin.accounts.choices import Role
@@ -32,7 +32,9 @@ from anxin.demo.builder import (
     visit_deadline_for,
 )
 from anxin.feedback.models import Callback
+from anxin.network.coverage import coverage_matches, routing_preference
 from anxin.network.models import OutletCoverage
+from anxin.network.selectors import qualification_problems
 from anxin.orders.models import OrderLine, StatusChange, WorkOrder
 from anxin.orders.workflow.grading import order_required_level, vip_minimum_level
 from anxin.orders.workflow.transitions import TRANSITIONS
@@ -43,25 +45,19 @@ MS = timedelta(milliseconds=3)
 class BulkOrderWriter:
     def __init__(self, builder):
         self.b = builder
-        self.coverages = [
-            (c.division_prefix, c.category.code if c.category_id else None, c.outlet)
-            for c in OutletCoverage.objects.select_related("outlet", "category").filter(outlet__status__in=D.ROUTABLE_STATUSES)
-        ]
+        self.outlets = {}
+        self.coverages = []  # (outlet id, division prefix, category code or None): network.coverage's rows
+        for c in OutletCoverage.objects.select_related("outlet", "category").filter(outlet__status__in=D.ROUTABLE_STATUSES):
+            self.outlets[c.outlet_id] = c.outlet
+            self.coverages.append((c.outlet_id, c.division_prefix, c.category.code if c.category_id else None))
         self.order_fields = WorkOrder.history.model.tracked_fields
         self.line_fields = OrderLine.history.model.tracked_fields
         self.vip_minimum = vip_minimum_level()  # the graded-dispatch policy, read once
 
     def route(self, division_code: str, categories: set[str], exclude: int | None = None):
-        best: dict[int, int] = {}
-        cats: dict[int, set] = defaultdict(set)
-        outlets = {}
-        for prefix, cat, outlet in self.coverages:
-            if division_code.startswith(prefix) and (cat is None or cat in categories):
-                best[outlet.pk] = max(best.get(outlet.pk, 0), len(prefix))
-                cats[outlet.pk].add(cat)
-                outlets[outlet.pk] = outlet
-        eligible = [outlets[pk] for pk, c in cats.items() if (None in c or categories <= c) and pk != exclude]
-        eligible.sort(key=lambda o: (-best[o.pk], o.code))
+        best = coverage_matches(self.coverages, division_code=division_code, categories=categories)
+        eligible = [self.outlets[pk] for pk in best if pk != exclude]
+        eligible.sort(key=lambda o: routing_preference(prefix_length=best[o.pk], open_orders=0, code=o.code))
         return eligible[0] if eligible else None
 
     def write(self, indices: list[int]) -> None:
@@ -284,8 +280,11 @@ class BulkOrderWriter:
     def _pick_technician(self, order, lines, categories, rng):
         b = self.b
         needed = order_required_level(lines=lines, is_vip=order.is_vip, vip_minimum=self.vip_minimum)
+        category_ids = {line.product_model.category_id for line in lines}
         eligible = [
-            t for t in b.techs_by_outlet[order.outlet_id] if t.active and GRADE_LEVEL[t.grade] >= needed and categories <= t.skill_codes
+            t
+            for t in b.techs_by_outlet[order.outlet_id]  # skills prefetched: qualification reads no row
+            if not qualification_problems(technician=t, level=needed, category_ids=category_ids, outlet_id=order.outlet_id)
         ]
         if not eligible:
             raise SeedError(f"no technician at {order.outlet} for a bulk order")

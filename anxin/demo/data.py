@@ -1,7 +1,7 @@
 """Static tables for the demo world: places, network, catalog, names, phrases and the demo logins.
 
 Division codes are the real 6-digit administrative-division codes (行政区划代码) as jionlp knows them;
-``anxin/core/tests/test_seed_demo.py`` checks every one against ``jionlp.china_location_loader()``.
+``anxin/demo/tests/test_seed_demo.py`` checks every one against ``jionlp.china_location_loader()``.
 """
 
 from __future__ import annotations

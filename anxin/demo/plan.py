@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from anxin.demo import data as D
+from anxin.network.coverage import coverage_matches
 
 # --- scales -----------------------------------------------------------------------------------
 
@@ -267,18 +268,22 @@ def routable(district_code: str, categories: set[str]) -> bool:
     return _routable(district_code, frozenset(categories))
 
 
+# The demo coverage table as (outlet code, division prefix, category code or None) rows of the
+# outlets that take orders: what ``network.coverage`` routes over, before the database exists.
+_COVERAGE_ROWS = tuple(
+    (outlet.code, prefix, category)
+    for outlets in D.OUTLETS.values()
+    for outlet in outlets
+    if outlet.status in D.ROUTABLE_STATUSES
+    for prefix, category in outlet.coverage
+)
+
+
 @lru_cache(maxsize=4096)
 def _routable(district_code: str, categories: frozenset[str]) -> bool:
-    """Whether an order for these categories at this district would be routed (mirrors
-    ``network.selectors.outlets_covering`` over the demo coverage table)."""
-    for outlets in D.OUTLETS.values():
-        for outlet in outlets:
-            if outlet.status not in D.ROUTABLE_STATUSES:
-                continue
-            cats = {cat for prefix, cat in outlet.coverage if district_code.startswith(prefix)}
-            if None in cats or (cats and categories <= cats):
-                return True
-    return False
+    """Whether an order for these categories at this district would be routed: the network's own
+    coverage rule (``network.coverage.coverage_matches``) over the demo coverage table."""
+    return bool(coverage_matches(_COVERAGE_ROWS, division_code=district_code, categories=categories))
 
 
 _MODEL_CATEGORY = {m[0]: cat.code for cat in D.CATEGORIES for m in cat.models}

@@ -1,20 +1,18 @@
-"""Routing an order to an outlet and checking a technician assignment (分级派工)."""
+"""Routing an order to an outlet, and the technician-assignment check (分级派工) the order page and
+the demo use: the rule itself is ``orders.workflow.grading.technician_assignment_problems`` (orders
+never imports dispatch, issue 10); it is offered here under its old name."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
 from anxin.core.events import in_transaction
-from anxin.network.models import Technician
-from anxin.network.selectors import outlets_covering, qualification_problems
+from anxin.network.selectors import outlets_covering
+from anxin.orders.choices import ApprovalDecision, OrderStatus, OrderType
+from anxin.orders.workflow.grading import technician_assignment_problems
+from anxin.orders.workflow.services import order_transition
 
-
-def technician_assignment_problems(*, order, technician: Technician) -> list[str]:
-    """Why ``technician`` may not take ``order`` (empty list: they may): the network's qualification
-    rule applied to the grade the order needs (``order.required_level``: its hardest fault, and the
-    graded-dispatch policy's minimum for a VIP customer) and its product categories."""
-    categories = {line.product_model.category_id for line in order.lines.all()}
-    return qualification_problems(technician=technician, level=order.required_level, category_ids=categories, outlet_id=order.outlet_id)
+__all__ = ["route_new_order", "technician_assignment_problems"]
 
 
 @in_transaction("order.created")
@@ -25,9 +23,6 @@ def route_new_order(*, order, actor) -> None:
 
     A return / exchange order is not routed on creation: it waits for approval
     (``submit_for_approval`` in ``order_create``), and is routed when ``order.approve`` fires."""
-    from anxin.orders.choices import ApprovalDecision, OrderStatus, OrderType
-    from anxin.orders.workflow.services import order_transition
-
     if order.status != OrderStatus.CREATED:
         return
     if order.order_type == OrderType.RETURN_EXCHANGE and order.approval != ApprovalDecision.APPROVED:

@@ -28,6 +28,7 @@ from anxin.customers.choices import CustomerGroup
 from anxin.customers.models import Customer, CustomerPhone
 from anxin.customers.services import appliance_add, customer_create, phone_normalize
 from anxin.imports.models import ImportJob, ImportKind, ImportStatus
+from anxin.web.exports import spreadsheet_cell
 
 logger = logging.getLogger(__name__)
 
@@ -456,8 +457,6 @@ def error_report_workbook(job: ImportJob) -> bytes:
     """The original rows with an 错误 column, and a second sheet listing row / column / message."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
-
-    from anxin.web.exports import spreadsheet_cell
 
     by_row: dict[int, list[str]] = {}
     for e in job.errors:

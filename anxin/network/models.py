@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from anxin.accounts.choices import OrgKind
-from anxin.core.scoping import ScopedQuerySet
+from anxin.core.scoping import ScopedQuerySet, ScopePaths
 from anxin.network.choices import GRADE_LEVEL, Grade
 
 
@@ -70,13 +69,4 @@ class Technician(models.Model):
     def covers(self, difficulty: int) -> bool:
         return self.grade_level >= difficulty
 
-    @classmethod
-    def scope_q(cls, user):
-        if user.sees_everything:
-            return None
-        unit = user.org_unit
-        if unit.kind == OrgKind.REGION:
-            return Q(outlet__parent=unit)
-        if unit.kind == OrgKind.OUTLET:
-            return Q(outlet=unit)
-        return Q(pk__in=[])
+    scope = ScopePaths(region=("outlet__parent",), outlet=("outlet",))

@@ -1,47 +1,61 @@
+"""Reads of the service network: coverage, regions, the technicians who qualify.
+
+Network sits below customers and orders (decision 0043): it knows outlets, coverage and technicians,
+not orders. What it needs of the order side (how loaded an outlet is, to spread new orders) is
+registered from above with ``register_outlet_load``."""
+
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from collections.abc import Callable, Collection, Mapping
+
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from anxin.accounts.choices import OrgKind, OutletStatus
 from anxin.accounts.models import OrgUnit
+from anxin.network.coverage import coverage_matches, division_prefixes, routing_preference
 from anxin.network.models import OutletCoverage, Technician
-
-
-def _prefixes(division_code: str) -> list[str]:
-    return [division_code[:n] for n in range(2, len(division_code) + 1)]
 
 
 def region_for_division(division_code: str) -> OrgUnit | None:
     """The regional center whose division prefix is the longest match for the code."""
-    regions = OrgUnit.objects.filter(kind=OrgKind.REGION, division_code__in=_prefixes(division_code))
+    regions = OrgUnit.objects.filter(kind=OrgKind.REGION, division_code__in=division_prefixes(division_code))
     return max(regions, key=lambda r: len(r.division_code), default=None)
 
 
+# outlet ids -> their load (open orders); set by the order side (``orders/apps.py``). None: no load known.
+OutletLoad = Callable[[Collection[int]], Mapping[int, int]]
+_outlet_load: OutletLoad | None = None
+
+
+def register_outlet_load(fn: OutletLoad | None) -> None:
+    """Name the function that says how loaded each outlet is (the order side: its open orders).
+    ``outlets_covering`` breaks ties between equally good outlets by it; without one, by code."""
+    global _outlet_load
+    _outlet_load = fn
+
+
 def outlets_covering(*, division_code: str, category_ids: set[int]) -> list[OrgUnit]:
-    """Active (or probationary) outlets covering the division for every category, best match first.
-
-    Best = longest matching coverage prefix (a district-level agreement beats a city-wide one),
-    then fewest open orders (spreads the load), then code for a stable order.
-    """
-    from anxin.orders.choices import OPEN_STATUSES
-
+    """Active (or probationary) outlets covering the division for every category, best match first
+    (``coverage.routing_preference``: longest matching coverage prefix, then fewest open orders as
+    the registered ``register_outlet_load`` counts them, then code). Each outlet carries
+    ``open_orders`` (its load)."""
     if not division_code:
         return []
-    coverages = OutletCoverage.objects.filter(
-        division_prefix__in=_prefixes(division_code),
-        outlet__status__in=(OutletStatus.ACTIVE, OutletStatus.PROBATION),
-    ).filter(Q(category__isnull=True) | Q(category_id__in=category_ids))
-    best: dict[int, int] = {}
-    categories_by_outlet: dict[int, set] = {}
-    for cov in coverages:
-        best[cov.outlet_id] = max(best.get(cov.outlet_id, 0), len(cov.division_prefix))
-        categories_by_outlet.setdefault(cov.outlet_id, set()).add(cov.category_id)
-    eligible = [oid for oid, cats in categories_by_outlet.items() if None in cats or category_ids <= cats]
-    outlets = OrgUnit.objects.filter(pk__in=eligible).annotate(
-        open_orders=Count("outlet_orders", filter=Q(outlet_orders__status__in=OPEN_STATUSES))
+    rows = (
+        OutletCoverage.objects.filter(
+            division_prefix__in=division_prefixes(division_code),
+            outlet__status__in=(OutletStatus.ACTIVE, OutletStatus.PROBATION),
+        )
+        .filter(Q(category__isnull=True) | Q(category_id__in=category_ids))
+        .values_list("outlet_id", "division_prefix", "category_id")
     )
-    return sorted(outlets, key=lambda o: (-best[o.pk], o.open_orders, o.code))
+    best = coverage_matches(rows, division_code=division_code, categories=category_ids)
+    outlets = list(OrgUnit.objects.filter(pk__in=list(best)))
+    load = _outlet_load(list(best)) if (_outlet_load and best) else {}
+    for outlet in outlets:
+        outlet.open_orders = load.get(outlet.pk, 0)
+    return sorted(outlets, key=lambda o: routing_preference(prefix_length=best[o.pk], open_orders=o.open_orders, code=o.code))
 
 
 def qualification_problems(*, technician: Technician, level: int, category_ids: set[int], outlet_id: int | None) -> list[str]:

@@ -6,8 +6,8 @@ from django.db.models import Case, F, Q, When
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from anxin.accounts.choices import OrgKind, Role
-from anxin.core.scoping import ScopedQuerySet
+from anxin.accounts.choices import OrgKind
+from anxin.core.scoping import ChildUnits, ScopedQuerySet, ScopePaths
 from anxin.network.choices import Grade
 from anxin.orders.choices import (
     OPEN_STATUSES,
@@ -144,25 +144,14 @@ class WorkOrder(models.Model):
 
         return order_required_level(lines=self.lines.all(), is_vip=self.is_vip)
 
-    @classmethod
-    def scope_q(cls, user):
-        if user.sees_everything:
-            return None
-        unit = user.org_unit
-        if unit.kind == OrgKind.REGION:
-            # The region's outlets as a subquery, not a join: the planner can then use the
-            # (region, status, …) and (outlet, status, …) indexes (decision 0019).
-            from anxin.accounts.models import OrgUnit
-
-            outlets = OrgUnit.objects.filter(parent=unit, kind=OrgKind.OUTLET).values("pk")
-            return Q(region=unit) | Q(outlet_id__in=outlets)
-        if unit.kind == OrgKind.OUTLET:
-            if user.role == Role.TECHNICIAN:
-                return Q(technician__user=user)
-            return Q(outlet=unit)
-        if unit.kind == OrgKind.DEALER:
-            return Q(dealer=unit)
-        return Q(pk__in=[])
+    # The region's outlets as a subquery, not a join: the planner can then use the
+    # (region, status, …) and (outlet, status, …) indexes (decision 0019).
+    scope = ScopePaths(
+        region=("region", ChildUnits("outlet_id", kind=OrgKind.OUTLET)),
+        outlet=("outlet",),
+        technician=("technician__user",),
+        dealer=("dealer",),
+    )
 
 
 class OrderLine(models.Model):

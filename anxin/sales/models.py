@@ -2,12 +2,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from anxin.accounts.choices import OrgKind
-from anxin.core.scoping import ScopedQuerySet
+from anxin.core.scoping import ScopedQuerySet, ScopePaths
 
 
 class SaleReview(models.TextChoices):
@@ -71,13 +69,4 @@ class SaleRegistration(models.Model):
     def unit_count(self) -> int:
         return sum(int(item.get("quantity", 0)) for item in self.items)
 
-    @classmethod
-    def scope_q(cls, user):
-        if user.sees_everything:
-            return None
-        unit = user.org_unit
-        if unit.kind == OrgKind.REGION:
-            return Q(dealer__parent=unit)
-        if unit.kind == OrgKind.DEALER:
-            return Q(dealer=unit)
-        return Q(pk__in=[])
+    scope = ScopePaths(region=("dealer__parent",), dealer=("dealer",))

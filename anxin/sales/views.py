@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from anxin.core.errors import ApplicationError, NotFound, ValidationFailed
+from anxin.customers.models import CustomerAddress
 from anxin.sales.forms import ITEM_ROWS, SaleForm, dealer_choices, item_rows, model_choices, posted_row_count
 from anxin.sales.models import SaleRegistration, SaleReview
 from anxin.sales.selectors import sale_list
@@ -148,8 +149,6 @@ def sale_review_list(request):
         .order_by("created_at", "id")
     )
     page = Paginator(qs, settings.ANXIN_PAGE_SIZE).get_page(request.GET.get("page"))
-    from anxin.customers.models import CustomerAddress
-
     address_ids = [s.differences.get("address_id") for s in page.object_list if s.differences.get("address_id")]
     addresses = CustomerAddress.objects.in_bulk(address_ids)
     for sale in page.object_list:

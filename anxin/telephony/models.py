@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from anxin.accounts.choices import OrgKind
-from anxin.core.scoping import ScopedQuerySet
+from anxin.core.scoping import ScopedQuerySet, ScopePaths
 from anxin.telephony.choices import CallState, CallType, Disposition, FollowUpKind, FollowUpOutcome
 
 
@@ -56,14 +54,7 @@ class Call(models.Model):
     def __str__(self) -> str:
         return f"{self.caller_number} {self.started_at:%Y-%m-%d %H:%M}"
 
-    @classmethod
-    def scope_q(cls, user):
-        if user.sees_everything:
-            return None
-        unit = user.org_unit
-        if unit.kind == OrgKind.REGION:
-            return Q(region=unit)
-        return Q(pk__in=[])
+    scope = ScopePaths(region=("region",))
 
     @property
     def duration_seconds(self) -> int | None:

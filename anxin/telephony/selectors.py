@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from anxin.customers.models import Customer
 from anxin.customers.selectors import FULL_CONTACT_ROLES, mask_phone
-from anxin.orders.choices import OPEN_STATUSES
-from anxin.orders.models import WorkOrder
+from anxin.orders.worklist.selectors import order_list
 from anxin.telephony.choices import CallState
 from anxin.telephony.models import Call, FollowUpTask
 from anxin.telephony.services import customers_for_number
@@ -71,11 +70,13 @@ def pop_customers(*, user, call: Call) -> list[PopCustomer]:
     if not customers:
         return []
     ids = [c.pk for c in customers]
-    # Only the orders the agent may see (the archive is nationwide, the orders are the region's).
-    visible_orders = WorkOrder.objects.visible_to(user).filter(customer_id__in=ids)
+    # Only the orders the agent may see (the archive is nationwide, the orders are the region's),
+    # through the order list's one filter chain.
+    visible_orders = order_list(user=user, customer_ids=ids).order_by()
     last_service = dict(visible_orders.values("customer_id").annotate(last=Max("completed_at")).values_list("customer_id", "last"))
     open_orders: dict[int, list] = {}
-    for order in visible_orders.filter(status__in=OPEN_STATUSES).order_by(F("visit_deadline").asc(nulls_last=True), "-created_at"):
+    pop_orders = order_list(user=user, customer_ids=ids, status="open").prefetch_related(None)
+    for order in pop_orders.order_by(F("visit_deadline").asc(nulls_last=True), "-created_at"):
         rows = open_orders.setdefault(order.customer_id, [])
         if len(rows) < POP_OPEN_ORDERS:
             rows.append(order)

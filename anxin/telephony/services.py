@@ -17,8 +17,10 @@ from anxin.accounts.choices import Role
 from anxin.accounts.models import User
 from anxin.core.audit import audited
 from anxin.core.errors import NotFound, PermissionDenied, ValidationFailed
-from anxin.customers.models import Customer, CustomerPhone
+from anxin.customers.models import Appliance, Customer, CustomerPhone
 from anxin.customers.services import phone_normalize
+from anxin.orders.models import WorkOrder
+from anxin.orders.workflow.services import LineInput, OrderInput, order_create
 from anxin.telephony.choices import EVENT_ORDER, STATE_RANK, CallState, CallType, Disposition, FollowUpKind, FollowUpOutcome
 from anxin.telephony.models import Call, FollowUpTask
 
@@ -188,8 +190,6 @@ def call_log(
                 raise ValidationFailed(fields={"customer": _("Choose a customer you can see.")})
             call.customer = customer
         if order_id is not None:
-            from anxin.orders.models import WorkOrder
-
             order = WorkOrder.objects.visible_to(actor).filter(pk=order_id).first()
             if order is None or (call.customer_id and order.customer_id != call.customer_id):
                 raise ValidationFailed(fields={"order": _("Choose one of this customer's work orders.")})
@@ -279,8 +279,6 @@ def follow_up_done(*, actor: User, task_id: int, note: str = "", outcome: str = 
 def _guidance_service_order(*, actor: User, task: FollowUpTask, appliance_id: int | None, note: str):
     """The repair order registered when phone guidance did not solve the problem (one existing rule:
     ``order_create``), linked to the call as well if it has none."""
-    from anxin.customers.models import Appliance
-    from anxin.orders.workflow.services import LineInput, OrderInput, order_create
 
     if task.customer_id is None:
         raise ValidationFailed(fields={"outcome": _("The call is linked to no customer: register the caller first.")})

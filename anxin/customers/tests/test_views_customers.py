@@ -15,7 +15,7 @@ from django.utils import timezone
 from anxin.core.models import ActivityLog
 from anxin.customers.models import Appliance, Customer, CustomerAddress, CustomerPhone
 from anxin.customers.services import appliance_add
-from anxin.orders.completion.report import minimal_report
+from anxin.orders.tests.helpers import minimal_report
 from anxin.orders.workflow.services import order_transition
 
 LIST = reverse("customer_list")
@@ -134,8 +134,10 @@ def test_technician_list_runs_one_masking_query_per_page(client, world):
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(LIST)
     assert _names(response) == {"甲"}
-    # count + page (both carry the scope subquery) + one masking query for the whole page
-    assert sum("orders_workorder" in q["sql"] for q in ctx.captured_queries) == 3
+    # count + page (both carry the scope subquery) + one masking query for the whole page; all on the
+    # access table the order side keeps, none on the orders (decision 0046)
+    assert sum("customers_customeraccess" in q["sql"] for q in ctx.captured_queries) == 3
+    assert not any("orders_workorder" in q["sql"] for q in ctx.captured_queries)
 
 
 # --- masking ----------------------------------------------------------------------------------

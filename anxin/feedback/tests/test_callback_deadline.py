@@ -11,12 +11,12 @@ from decimal import Decimal
 from django.urls import reverse
 from django.utils import timezone
 
+from anxin.dashboards import selectors as dashboard
 from anxin.orders.choices import OrderStatus
-from anxin.orders.completion.report import minimal_report
 from anxin.orders.models import WorkOrder
+from anxin.orders.tests.helpers import minimal_report
 from anxin.orders.workflow.services import order_transition
 from anxin.orders.worklist import queues
-from anxin.web import selectors as dashboard
 
 
 def completed(world, *, callback_hours=None):

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from anxin.feedback.models import Callback
 from anxin.orders.choices import OrderStatus
-from anxin.orders.completion.report import minimal_report
 from anxin.orders.models import WorkOrder
+from anxin.orders.tests.helpers import minimal_report
 from anxin.orders.workflow.services import order_transition
 
 NANJING = "江苏省南京市玄武区中山路1号"

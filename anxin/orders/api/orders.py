@@ -10,14 +10,15 @@ from pydantic import Field
 
 from anxin.core.api import Id, Moment, PageNumber, PageSize, Version, model_text, one_of, page_slice
 from anxin.core.errors import ValidationFailed
+from anxin.core.limits import TEXT_MAX_LENGTH
+from anxin.core.statemachine import status_history
 from anxin.customers.selectors import contact_visible, contact_visible_ids, mask_address, shown_customer_names
-from anxin.feedback.models import Callback
-from anxin.feedback.services import callback_record
 from anxin.orders.api.completion import router as completion_router
 from anxin.orders.choices import Channel, HazardType, OrderStatus, OrderType, Priority, ReturnKind, Satisfaction
 from anxin.orders.models import OrderLine, StatusChange, WorkOrder
 from anxin.orders.sla.clocks import SLA_STATES, sla_state
-from anxin.orders.workflow.services import LineInput, OrderInput, order_create, order_transition
+from anxin.orders.workflow.hooks import perform_action
+from anxin.orders.workflow.services import LineInput, OrderInput, order_create
 from anxin.orders.workflow.transitions import TRANSITIONS, available_actions
 from anxin.orders.worklist import queues
 from anxin.orders.worklist.selectors import order_created_summary, order_list
@@ -149,7 +150,7 @@ class TransitionIn(Schema):
 class CallbackIn(Schema):
     satisfaction: one_of(Satisfaction.values)
     problem_solved: bool = True
-    comment: model_text(Callback, "comment") = ""
+    comment: Annotated[str, Field(max_length=TEXT_MAX_LENGTH)] = ""  # feedback.Callback.comment (a text field)
     expected_version: Version | None = None
 
 
@@ -222,17 +223,7 @@ def order_out(
     }
     if not detail:
         return OrderOut(**payload)
-    history = [
-        StatusChangeOut(
-            action=c.action,
-            from_status=c.from_status,
-            to_status=c.to_status,
-            actor=str(c.actor) if c.actor else None,
-            at=c.at,
-            reason=c.reason,
-        )
-        for c in order.status_changes.select_related("actor")
-    ]
+    history = status_history(order.status_changes.select_related("actor"), StatusChangeOut, action="action", reason="reason")
     return OrderDetailOut(**payload, history=history)
 
 
@@ -320,22 +311,16 @@ def create_order(request, payload: OrderIn):
 def transition_order(request, order_id: Id, payload: TransitionIn):
     if payload.action == "record_callback":
         # A callback is more than a status step (it is recorded, and a satisfied customer closes
-        # the order): the same service as POST /orders/{id}/callback.
-        callback_record(
-            actor=request.auth,
-            order_id=order_id,
-            satisfaction=payload.satisfaction or "",
-            problem_solved=payload.problem_solved,
-            comment=payload.reason,
-            expected_version=payload.expected_version,
-        )
-        return _detail(order_id, request.auth)
-    data = payload.dict(exclude={"action", "expected_version", "satisfaction", "problem_solved"}, exclude_none=True)
-    order_transition(order_id=order_id, action=payload.action, actor=request.auth, data=data, expected_version=payload.expected_version)
+        # the order): the same handler as POST /orders/{id}/callback (``orders.workflow.hooks``).
+        data = {"satisfaction": payload.satisfaction or "", "problem_solved": payload.problem_solved, "comment": payload.reason}
+    else:
+        data = payload.dict(exclude={"action", "expected_version", "satisfaction", "problem_solved"}, exclude_none=True)
+    perform_action(order_id=order_id, action=payload.action, actor=request.auth, data=data, expected_version=payload.expected_version)
     return _detail(order_id, request.auth)
 
 
 @router.post("/{order_id}/callback", response=OrderDetailOut)
 def record_callback(request, order_id: Id, payload: CallbackIn):
-    callback_record(actor=request.auth, order_id=order_id, **payload.dict())
+    data = payload.dict(exclude={"expected_version"})
+    perform_action(order_id=order_id, action="record_callback", actor=request.auth, data=data, expected_version=payload.expected_version)
     return _detail(order_id, request.auth)

@@ -25,7 +25,6 @@ import base64
 import binascii
 import secrets
 import struct
-import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -44,7 +43,7 @@ from anxin.core.events import has_subscribers, publish
 from anxin.orders.choices import AttachmentKind, ChecklistItem, ConfirmationMethod, HazardType, OrderType
 from anxin.orders.completion.attachments import PNG, attachment_problem, attachment_store, content_file
 from anxin.orders.models import CompletionReport, LineLabour, LinePart, OrderLine, WorkOrder
-from anxin.orders.workflow.transitions import TRANSITIONS, role_of
+from anxin.orders.workflow import transitions
 
 # Order types whose lines are diagnosed: a fault code of the line's category and the cause are required.
 DIAGNOSED_TYPES = (OrderType.REPAIR, OrderType.RETURN_EXCHANGE)
@@ -191,12 +190,12 @@ def completion_code_send(order: WorkOrder, actor) -> dict:
     visible = WorkOrder.objects.visible_to(actor).filter(pk=order.pk).select_related("customer").first()
     if visible is None:
         raise NotFound(_("Work order not found."))
-    transition = TRANSITIONS["complete"]
+    transition = transitions.TRANSITIONS["complete"]
     if visible.status not in transition.sources:
         raise InvalidTransition(
             _("Cannot “%(action)s” an order that is “%(status)s”.") % {"action": transition.label, "status": visible.get_status_display()}
         )
-    if role_of(actor) not in transition.roles:
+    if transitions.role_of(actor) not in transition.roles:
         raise PermissionDenied(_("Your role may not “%(action)s” this order.") % {"action": transition.label})
     if not sms_code_available():
         return {
@@ -566,52 +565,6 @@ def apply_completion(order, data: dict, actor) -> dict:
         "photos": len(photos),
         "fault_codes": [p.fault.code for p in plans if p.fault is not None],
         **({"hazard_type": hazard_type} if hazard_type else {}),
-    }
-
-
-# --- for callers that just need a valid report (tests, demo data, benchmarks) ------------------
-
-
-def _tiny_png() -> bytes:
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
-
-    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)  # 1×1, 8-bit greyscale
-    return PNG_MAGIC + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b"")
-
-
-TINY_PNG = _tiny_png()
-TINY_PNG_DATA_URL = "data:image/png;base64," + base64.b64encode(TINY_PNG).decode()
-
-
-def minimal_report(order) -> dict:
-    """A valid report for ``order``: each line keeps its fault code or takes its category's first,
-    every checklist item done, a tiny PNG signature; out-of-warranty lines carry an accepted 0 quote."""
-    lines = list(order.lines.select_related("product_model").order_by("id"))
-    categories = {line.product_model.category_id for line in lines}
-    first_fault: dict[int, int] = {}
-    for fault in FaultCode.objects.filter(category_id__in=categories).order_by("difficulty", "code"):
-        first_fault.setdefault(fault.category_id, fault.pk)
-    return {
-        "lines": [
-            {
-                "line": line.pk,
-                "fault_code": line.fault_code_id or first_fault.get(line.product_model.category_id),
-                "cause": line.symptom or "—",
-                "action": _("Serviced"),
-                "parts": [],
-                "labour": [],
-                "quote_amount": None if line.in_warranty else "0.00",
-                "quote_accepted": None if line.in_warranty else True,
-            }
-            for line in lines
-        ],
-        "checklist": {item.value: {"done": True, "reason": ""} for item in ChecklistItem},
-        "hazard_type": "",
-        "hazard_note": "",
-        "confirmation_method": ConfirmationMethod.SIGNATURE,
-        "signature": TINY_PNG_DATA_URL,
-        "remarks": "",
     }
 
 

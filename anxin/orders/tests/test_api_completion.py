@@ -17,8 +17,8 @@ import anxin.urls
 from anxin.core.events import _handlers
 from anxin.core.tests.apiclient import api, assert_error
 from anxin.orders.choices import OrderStatus
-from anxin.orders.completion.report import minimal_report
 from anxin.orders.models import Attachment, CompletionReport, StatusChange
+from anxin.orders.tests.helpers import minimal_report
 from anxin.orders.tests.test_completion import JPEG, to_site
 
 try:

@@ -13,8 +13,8 @@ from anxin.core.tests.apiclient import api, assert_error
 from anxin.customers.services import appliance_add
 from anxin.feedback.models import Callback
 from anxin.orders.choices import OrderStatus
-from anxin.orders.completion.report import minimal_report
 from anxin.orders.models import StatusChange, WorkOrder
+from anxin.orders.tests.helpers import minimal_report
 from anxin.orders.workflow.services import order_transition
 
 

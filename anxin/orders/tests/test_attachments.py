@@ -10,8 +10,8 @@ from django.utils import translation
 from anxin.core.errors import NotFound, PermissionDenied, ValidationFailed
 from anxin.orders.choices import AttachmentKind
 from anxin.orders.completion.attachments import IMAGE_MAX_BYTES, PDF_MAX_BYTES, attachment_add, attachment_problem, sniff_content_type
-from anxin.orders.completion.report import TINY_PNG
 from anxin.orders.models import Attachment
+from anxin.orders.tests.helpers import TINY_PNG
 from anxin.orders.workflow.services import order_transition
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 100

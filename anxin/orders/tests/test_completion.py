@@ -20,16 +20,14 @@ from anxin.customers.services import appliance_add
 from anxin.orders.choices import AttachmentKind, ChecklistItem, OrderStatus, OrderType
 from anxin.orders.completion.report import (
     SIGNATURE_MAX_BYTES,
-    TINY_PNG,
-    TINY_PNG_DATA_URL,
     completion_code_debug,
     completion_code_key,
     completion_code_send,
     completion_code_verify,
     completion_summary,
-    minimal_report,
 )
 from anxin.orders.models import Attachment, CompletionReport, LineLabour, LinePart, StatusChange, WorkOrder
+from anxin.orders.tests.helpers import TINY_PNG, TINY_PNG_DATA_URL, minimal_report
 from anxin.orders.workflow.services import LineInput, OrderInput, order_create, order_transition
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 200

@@ -15,10 +15,10 @@ import pytest
 from anxin.accounts.choices import Role
 from anxin.accounts.services import user_create
 from anxin.core.tests.apiclient import api
-from anxin.dispatch import services as dispatch_services
 from anxin.network.models import Technician
 from anxin.orders.choices import OrderStatus
 from anxin.orders.models import StatusChange
+from anxin.orders.workflow import grading
 from anxin.testing import PASSWORD, build_world, race
 
 
@@ -26,13 +26,13 @@ from anxin.testing import PASSWORD, build_world, race
 def race_world(transactional_db, monkeypatch):
     # Widen the race window: the eligibility check runs after the row is read (and locked), so a
     # missing lock would let both racers pass it. Without this pause the overlap is left to luck.
-    real_check = dispatch_services.technician_assignment_problems
+    real_check = grading.technician_assignment_problems
 
     def slow_check(**kwargs):
         time.sleep(0.2)
         return real_check(**kwargs)
 
-    monkeypatch.setattr(dispatch_services, "technician_assignment_problems", slow_check)
+    monkeypatch.setattr(grading, "technician_assignment_problems", slow_check)
 
     world = build_world()
     # A second dispatcher of the same outlet: "two dispatchers" are two people, not one twice.

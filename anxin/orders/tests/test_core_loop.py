@@ -3,7 +3,7 @@ import pytest
 from anxin.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from anxin.feedback.services import callback_record
 from anxin.orders.choices import OrderStatus
-from anxin.orders.completion.report import minimal_report
+from anxin.orders.tests.helpers import minimal_report
 from anxin.orders.workflow.services import order_transition
 
 

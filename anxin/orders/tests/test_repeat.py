@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from anxin.core.tests.apiclient import api
 from anxin.customers.services import appliance_add
-from anxin.orders.completion.report import minimal_report
 from anxin.orders.models import WorkOrder
+from anxin.orders.tests.helpers import minimal_report
 from anxin.orders.workflow.services import LineInput, OrderInput, order_create, order_transition
 
 

@@ -14,8 +14,8 @@ import pytest
 
 from anxin.accounts.choices import Role
 from anxin.core.errors import PermissionDenied
-from anxin.orders.completion.report import minimal_report
 from anxin.orders.models import StatusChange, WorkOrder
+from anxin.orders.tests.helpers import minimal_report
 from anxin.orders.tests.test_transitions import OUT_OF_SCOPE, PERSONA, order_in, order_type_for, snapshot, valid_data
 from anxin.orders.workflow.services import order_transition
 from anxin.orders.workflow.transitions import SYSTEM, TRANSITIONS, available_actions

@@ -19,8 +19,8 @@ from anxin.core.tests.apiclient import api, assert_error
 from anxin.customers.services import appliance_add
 from anxin.feedback.services import callback_record
 from anxin.orders.choices import OrderStatus as S
-from anxin.orders.completion.report import minimal_report
 from anxin.orders.models import StatusChange, WorkOrder
+from anxin.orders.tests.helpers import minimal_report
 from anxin.orders.workflow.services import order_transition
 from anxin.orders.workflow.transitions import SYSTEM, TRANSITIONS
 

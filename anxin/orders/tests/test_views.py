@@ -16,9 +16,9 @@ from django.utils import timezone
 from anxin.core.models import ActivityLog
 from anxin.customers.services import appliance_add
 from anxin.orders.choices import OrderStatus
-from anxin.orders.completion.report import minimal_report
 from anxin.orders.models import WorkOrder
 from anxin.orders.sla.clocks import AT_RISK, BREACHED, ON_TRACK, sla_state
+from anxin.orders.tests.helpers import minimal_report
 from anxin.orders.workflow.services import order_transition
 from anxin.orders.workflow.transitions import available_actions
 from anxin.orders.worklist.selectors import order_list

@@ -1,7 +1,8 @@
 """Work-order pages: the queue, the order page with its action forms, new order, the technician's jobs.
 
 Every read goes through ``visible_to`` (out of scope is 404); every write is one service call
-(``order_create``, ``order_transition``); a refused write is rendered by ``anxin.web.errors`` with
+(``order_create``, ``perform_action`` — ``order_transition``, or the handler an app above orders
+registered for the action); a refused write is rendered by ``anxin.web.errors`` with
 its status (400 / 403 / 409) and changes nothing.
 """
 
@@ -19,7 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from anxin.accounts.choices import OrgKind, OutletStatus, Role
@@ -40,45 +41,11 @@ from anxin.orders.sla import clocks
 from anxin.orders.views.forms import DATETIME_LOCAL, OrderCreateForm, TransitionForm
 from anxin.orders.workflow import eligibility, grading
 from anxin.orders.workflow.eligibility import appliance_eligibility
-from anxin.orders.workflow.services import ORDER_CREATE_ROLES, LineInput, OrderInput, order_create, order_transition
-from anxin.orders.workflow.transitions import TRANSITIONS, available_actions
+from anxin.orders.workflow.hooks import link_order_source, perform_action
+from anxin.orders.workflow.services import ORDER_CREATE_ROLES, LineInput, OrderInput, order_create
+from anxin.orders.workflow.transitions import NEXT, SIDE, TRANSITIONS, available_actions
 from anxin.orders.worklist import selectors
 from anxin.web.errors import add_service_errors, form_errors, render_error, ui_error
-
-# Actions whose form needs more than a click (the order page opens a dialog for them). ``complete``
-# is a page of its own (the completion report, ``order_complete``); ``record_callback`` too.
-DIALOG_ACTIONS = (
-    "route",
-    "reroute",
-    "assign",
-    "confirm",
-    "reject",
-    "cancel",
-    "refuse",
-    "resolve_by_phone",
-    "pending_parts",
-    "parts_arrived",
-    "revisit",
-    "schedule_revisit",
-    "refuse_install",
-)
-# Dialogs that ask only for a reason, with the label that says what the reason is.
-REASON_LABELS = {
-    "reject": gettext_lazy("Reason"),
-    "cancel": gettext_lazy("Reason"),
-    "refuse": gettext_lazy("Why the return / exchange is refused"),
-    "resolve_by_phone": gettext_lazy("What the customer was advised"),
-    "pending_parts": gettext_lazy("Part needed"),
-    "revisit": gettext_lazy("Why another visit is needed"),
-    "reroute": gettext_lazy("Why it moves to another outlet"),
-    "refuse_install": gettext_lazy("What was found on site"),
-}
-# Dialogs with an appointment window: required, except when confirming (it may keep the agreed one).
-WINDOW_ACTIONS = ("confirm", "parts_arrived", "schedule_revisit")
-# The technician's phone shows one big button: the first of these the guard allows.
-TECHNICIAN_NEXT_STEPS = ("depart", "check_in", "complete", "parts_arrived", "schedule_revisit")
-# Further steps a technician on site may take, offered as small links under the big button.
-TECHNICIAN_SIDE_STEPS = ("pending_parts", "revisit", "refuse_install")
 
 
 def _sla_label(state: str) -> str:
@@ -184,11 +151,9 @@ def _timeline(order: WorkOrder, lines: list[OrderLine]) -> list[dict]:
 
 def _assign_choices(order: WorkOrder):
     eligible = technicians_for_order(order=order)
-    from anxin.dispatch.services import technician_assignment_problems
-
     others = Technician.objects.filter(outlet_id=order.outlet_id, active=True).exclude(pk__in=[t.pk for t in eligible])
     ineligible = [
-        {"technician": t, "problems": technician_assignment_problems(order=order, technician=t)}
+        {"technician": t, "problems": grading.technician_assignment_problems(order=order, technician=t)}
         for t in others.prefetch_related("skills").order_by("name")
     ]
     return eligible, ineligible
@@ -211,14 +176,16 @@ def _local_input(value) -> str:
     return timezone.localtime(value).strftime(DATETIME_LOCAL) if value else ""
 
 
-def _dialog(t) -> dict:
+def _dialog(t, order: WorkOrder) -> dict:
+    """What the order page shows for an action: all of it declared on the transition (decision 0042)."""
     return {
         "transition": t,
-        "dialog": t.action in DIALOG_ACTIONS,
-        "reason_label": REASON_LABELS.get(t.action, ""),
+        "dialog": t.dialog,
+        "reason_label": t.reason_label,
         "reason_required": "reason" in t.required,
-        "window": t.action in WINDOW_ACTIONS,
+        "window": t.window,
         "window_required": "appointment_start" in t.required,
+        "page_url": reverse(t.page, args=[order.pk]) if t.page else "",
     }
 
 
@@ -237,7 +204,8 @@ def _detail_context(request, order: WorkOrder, *, open_action: str = "", posted=
     categories = {line.product_model.category_id for line in lines}
     actions = available_actions(order, user)
     names = {t.action for t in actions}
-    if not open_action and request.method == "GET" and request.GET.get("action") in names & set(DIALOG_ACTIONS):
+    dialogs = {t.action for t in actions if t.dialog}
+    if not open_action and request.method == "GET" and request.GET.get("action") in dialogs:
         open_action = request.GET["action"]  # e.g. the technician's "wait for parts" link from My jobs
     full = contact_visible(user=user, customer=order.customer)
     phone = _primary_phone(order.customer)
@@ -257,7 +225,7 @@ def _detail_context(request, order: WorkOrder, *, open_action: str = "", posted=
         "partial_customer": card is not None,
         "phone": phone if full else mask_phone(phone) if phone else "",
         "address": order.address.text if full else mask_address(order.address.text, order.address.district),
-        "actions": [_dialog(t) for t in actions],
+        "actions": [_dialog(t, order) for t in actions],
         "open_action": open_action,
         "posted": posted or {},
         # The grade the order needs, with the VIP minimum the assignment check applies (orders.grading).
@@ -274,8 +242,6 @@ def _detail_context(request, order: WorkOrder, *, open_action: str = "", posted=
         context["route_outlets"] = _route_choices(order, user, categories)
     if "refuse_install" in names:
         context["hazard_choices"] = [(value, label) for value, label in HazardType.choices if value]
-    if "record_callback" in names:
-        context["callback_url"] = reverse("callback_record", args=[order.pk])
     context.update(clocks.order_sla_context(order))
     context["completion"] = completion_summary(order)
     return context
@@ -315,25 +281,17 @@ def order_action(request, pk: int, action: str):
         if not form.is_valid():
             raise form_errors(form)
         if action == "record_callback":
-            # A callback is more than a status: it goes through the callback service (Callback row).
-            from anxin.feedback.services import callback_record
-
-            order = callback_record(
-                actor=request.user,
-                order_id=order.pk,
-                satisfaction=request.POST.get("satisfaction", ""),
-                problem_solved=request.POST.get("problem_solved") in ("on", "1", "true"),
-                comment=request.POST.get("comment", "")[:2000],
-                expected_version=form.cleaned_data["expected_version"],
-            )
+            # A callback is more than a status: the app that records callbacks takes it (its handler).
+            data = {
+                "satisfaction": request.POST.get("satisfaction", ""),
+                "problem_solved": request.POST.get("problem_solved") in ("on", "1", "true"),
+                "comment": request.POST.get("comment", "")[:2000],
+            }
         else:
-            order = order_transition(
-                order_id=order.pk,
-                action=action,
-                actor=request.user,
-                data=form.service_data(),
-                expected_version=form.cleaned_data["expected_version"],
-            )
+            data = form.service_data()
+        order = perform_action(
+            order_id=order.pk, action=action, actor=request.user, data=data, expected_version=form.cleaned_data["expected_version"]
+        )
     except ApplicationError as exc:
         order.refresh_from_db()
         posted = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
@@ -488,9 +446,7 @@ def order_create_view(request):
         return render_error(request, "orders/create.html", context, exc)
 
     if context["call_pk"]:
-        from anxin.telephony.services import call_link_order
-
-        call_link_order(actor=user, call_id=int(context["call_pk"]), order=order)
+        link_order_source(field="call", source_id=int(context["call_pk"]), actor=user, order=order)
     # An order registered for a customer of another region is routed there and may leave the
     # user's scope: the message says so, and the customer's page is shown (decision 0031).
     visible, text = selectors.order_created_summary(order=order, user=user)
@@ -510,21 +466,22 @@ def _jobs_context(request, *, failed_order: int | None = None, posted=None) -> d
     now = timezone.now()
     today_jobs, upcoming = [], []
     for job in jobs:
-        allowed = {t.action: t for t in available_actions(job, user)}
-        step = next((a for a in TECHNICIAN_NEXT_STEPS if a in allowed), None)
-        job.next_step = TRANSITIONS[step] if step else None
-        # "complete" opens the completion report; a step that needs data opens its dialog on the order page.
+        allowed = available_actions(job, user)
+        step = next((t for t in allowed if t.technician_step == NEXT), None)
+        job.next_step = step
+        # A step with a page of its own (the completion report) opens it; a step that needs data
+        # opens its dialog on the order page; the others are one click on the card.
         job.next_step_url = (
-            reverse("order_complete", args=[job.pk])
-            if step == "complete"
-            else f"{reverse('order_detail', args=[job.pk])}?action={step}"
-            if step in DIALOG_ACTIONS
+            reverse(step.page, args=[job.pk])
+            if step and step.page
+            else f"{reverse('order_detail', args=[job.pk])}?action={step.action}"
+            if step and step.dialog
             else ""
         )
         job.side_steps = [
-            {"transition": allowed[a], "url": f"{reverse('order_detail', args=[job.pk])}?action={a}"}
-            for a in TECHNICIAN_SIDE_STEPS
-            if a in allowed
+            {"transition": t, "url": f"{reverse('order_detail', args=[job.pk])}?action={t.action}"}
+            for t in allowed
+            if t.technician_step == SIDE
         ]
         job.sla_state = clocks.sla_state(job, now)
         job.sla_label = _sla_label(job.sla_state)

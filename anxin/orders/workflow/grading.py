@@ -1,5 +1,6 @@
 """The grade an order needs (分级派工): one rule, called by the order page, the technician's jobs,
-the assignment check (``dispatch.technician_assignment_problems``) and the demo data.
+the assignment check (``technician_assignment_problems``, here since it is a pure rule over the
+network's qualification and this grade; dispatch offers it too) and the demo data.
 
 An order needs a technician whose grade covers the hardest known fault of its lines (1 while none is
 diagnosed) and, for a VIP customer, at least the grade HQ set in the graded-dispatch policy
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from anxin.core.audit import audited
 from anxin.core.errors import PermissionDenied, ValidationFailed
 from anxin.network.choices import GRADE_LEVEL, Grade
+from anxin.network.selectors import qualification_problems
 from anxin.orders.models import GradePolicy
 from anxin.orders.sla.policy import may_edit_policies
 
@@ -41,6 +43,14 @@ def order_required_level(*, lines: Iterable, is_vip: bool, vip_minimum: int | No
     if is_vip:
         needed = max(needed, vip_minimum_level() if vip_minimum is None else vip_minimum)
     return needed
+
+
+def technician_assignment_problems(*, order, technician) -> list[str]:
+    """Why ``technician`` may not take ``order`` (empty list: they may): the network's qualification
+    rule applied to the grade the order needs (``order.required_level``: its hardest fault, and the
+    graded-dispatch policy's minimum for a VIP customer) and its product categories."""
+    categories = {line.product_model.category_id for line in order.lines.all()}
+    return qualification_problems(technician=technician, level=order.required_level, category_ids=categories, outlet_id=order.outlet_id)
 
 
 @transaction.atomic

@@ -1,4 +1,7 @@
-"""Work-order writes. ``order_transition`` is the only code that changes an order's status."""
+"""Work-order writes. ``order_transition`` is the only code that changes an order's status.
+
+``validate_appointment_window`` (from ``orders.workflow.steps``) is offered here too: sales checks a
+window like an order does."""
 
 from __future__ import annotations
 
@@ -7,25 +10,23 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from anxin.accounts.choices import OrgKind, OutletStatus, Role
-from anxin.accounts.models import OrgUnit, User
+from anxin.accounts.choices import OrgKind, Role
+from anxin.accounts.models import User
 from anxin.catalog.models import FaultCode, ProductModel
 from anxin.core.audit import audited
-from anxin.core.errors import InvalidTransition, NotFound, PermissionDenied, StaleVersion, ValidationFailed
+from anxin.core.errors import PermissionDenied, ValidationFailed
 from anxin.core.events import publish
 from anxin.customers.models import Appliance, Customer
 from anxin.customers.selectors import dealer_card_for
-from anxin.network.models import Technician
-from anxin.orders.choices import ApprovalDecision, Channel, HazardType, OrderStatus, OrderType, Priority, ReturnKind, Satisfaction
+from anxin.orders.choices import Channel, OrderStatus, OrderType, Priority, ReturnKind
 from anxin.orders.completion.attachments import files_removed_on_error
-from anxin.orders.completion.report import apply_completion
 from anxin.orders.models import OrderLine, StatusChange, WorkOrder
 from anxin.orders.sla import policy as sla
 from anxin.orders.workflow.eligibility import appliance_eligibility, earlier_repair
-from anxin.orders.workflow.transitions import SYSTEM, TRANSITIONS, role_of
+from anxin.orders.workflow.steps import validate_appointment_window
+from anxin.orders.workflow.transitions import ORDER_MACHINE
 
 # Who may register a work order: the hotline, managers and dealers (install after a sale).
 ORDER_CREATE_ROLES = (Role.HQ_MANAGER, Role.AGENT, Role.REGION_DIRECTOR, Role.DEALER, Role.OUTLET_MANAGER)
@@ -52,18 +53,6 @@ class OrderInput:
     appointment_end: datetime | None = None
     dealer_id: int | None = None
     return_kind: str = ""  # return / exchange: what the customer asks for (order_type return_exchange only)
-
-
-def validate_appointment_window(start, end, errors: dict) -> None:
-    if start is None and end is None:
-        return
-    if start is None or end is None:
-        errors["appointment_start"] = _("Give both the start and the end of the appointment window.")
-        return
-    if end <= start:
-        errors["appointment_end"] = _("The appointment window ends before it starts.")
-    elif end < timezone.now():
-        errors["appointment_end"] = _("The appointment window is in the past.")
 
 
 @transaction.atomic
@@ -211,225 +200,6 @@ def _return_problem(eligibility, kind: str) -> str:
     }
 
 
-# --- transitions ------------------------------------------------------------------------------
-
-
-def _id(data: dict, key: str) -> int | None:
-    """The integer id under ``key``, or a field error naming it (never a 500 on ``"abc"``)."""
-    value = data.get(key)
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ValidationFailed(fields={key: _("Enter a valid id.")}) from None
-
-
-def _when(data: dict, key: str) -> datetime | None:
-    """An aware datetime under ``key`` (a datetime or an ISO string), or a field error naming it."""
-    value = data.get(key)
-    if value in (None, ""):
-        return None
-    if isinstance(value, str):
-        parsed = parse_datetime(value.strip())
-        if parsed is None:
-            raise ValidationFailed(fields={key: _("Enter a valid date and time.")})
-        value = parsed
-    if not isinstance(value, datetime):
-        raise ValidationFailed(fields={key: _("Enter a valid date and time.")})
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
-
-
-def _line_count(order: WorkOrder) -> int:
-    return order.lines.count()
-
-
-def _replan(order: WorkOrder, data: dict, *, required: bool) -> dict:
-    """Take a new appointment window from ``data`` (validated like on create) and re-plan the SLA.
-
-    Returns what the status change records; ``{}`` when no window was given and none is required."""
-    start, end = _when(data, "appointment_start"), _when(data, "appointment_end")
-    if not required and start is None and end is None:
-        return {}
-    errors: dict[str, str] = {}
-    if required:
-        for key, value in (("appointment_start", start), ("appointment_end", end)):
-            if value is None:
-                errors[key] = _("This field is required.")
-    if not errors:
-        validate_appointment_window(start, end, errors)
-    if errors:
-        raise ValidationFailed(fields=errors)
-    order.appointment_start, order.appointment_end = start, end
-    sla.plan_deadlines(order, now=timezone.now(), lines=_line_count(order))
-    return {"appointment_start": start.isoformat(), "appointment_end": end.isoformat()}
-
-
-def _outlet(data: dict, actor):
-    # A person routes only to outlets in their own scope (a region's agent to the region's outlets),
-    # and only to an outlet that works (active or on probation).
-    units = OrgUnit.objects.all() if actor is None else OrgUnit.objects.visible_to(actor)
-    outlet = units.filter(pk=_id(data, "outlet"), kind=OrgKind.OUTLET, status__in=(OutletStatus.ACTIVE, OutletStatus.PROBATION)).first()
-    if outlet is None:
-        raise ValidationFailed(fields={"outlet": _("Choose a service outlet.")})
-    return outlet
-
-
-def _apply_route(order: WorkOrder, data: dict, actor) -> dict:
-    outlet = _outlet(data, actor)
-    order.outlet = outlet
-    order.technician = None
-    if order.region_id is None:
-        order.region = outlet.parent
-    order.routing_note = ""
-    return {"outlet": outlet.pk, "outlet_name": outlet.name}
-
-
-def _apply_reroute(order: WorkOrder, data: dict, actor) -> dict:
-    outlet = _outlet(data, actor)
-    if outlet.pk == order.outlet_id:
-        raise ValidationFailed(fields={"outlet": _("The order is already with this outlet; choose another one.")})
-    previous = order.outlet_id
-    order.outlet = outlet
-    order.technician = None  # the new outlet accepts and assigns again
-    order.accepted_at = None
-    order.routing_note = ""
-    return {"outlet": outlet.pk, "outlet_name": outlet.name, "from_outlet": previous}
-
-
-def _apply_submit_for_approval(order: WorkOrder, data: dict, actor) -> dict:
-    order.approval = ApprovalDecision.PENDING
-    return {}
-
-
-def _apply_approve(order: WorkOrder, data: dict, actor) -> dict:
-    order.approval = ApprovalDecision.APPROVED
-    # The promise to the customer starts now: deadlines are planned afresh, and dispatch routes the
-    # order (it listens to ``order.approve``) like a new one.
-    sla.plan_deadlines(order, now=timezone.now(), lines=_line_count(order))
-    return {"approval": order.approval}
-
-
-def _apply_refuse(order: WorkOrder, data: dict, actor) -> dict:
-    order.approval = ApprovalDecision.REFUSED
-    return {"approval": order.approval}
-
-
-def _apply_accept(order: WorkOrder, data: dict, actor) -> dict:
-    order.accepted_at = timezone.now()
-    return {}
-
-
-def _apply_assign(order: WorkOrder, data: dict, actor) -> dict:
-    from anxin.dispatch.services import technician_assignment_problems
-
-    technician = Technician.objects.filter(pk=_id(data, "technician")).prefetch_related("skills").first()
-    if technician is None:
-        raise ValidationFailed(fields={"technician": _("Choose a technician.")})
-    problems = technician_assignment_problems(order=order, technician=technician)
-    if problems:
-        raise ValidationFailed(" ".join(problems), code="technician_not_eligible", fields={"technician": problems})
-    order.technician = technician
-    return {"technician": technician.pk, "technician_name": technician.name}
-
-
-def _apply_confirm(order: WorkOrder, data: dict, actor) -> dict:
-    # Confirming may move the window agreed with the customer; the SLA clocks follow it.
-    return _replan(order, data, required=False)
-
-
-def _apply_check_in(order: WorkOrder, data: dict, actor) -> dict:
-    order.checked_in_at = timezone.now()
-    # The on-site clock (install 2 h, repair 1 h per line…) starts at every check-in.
-    sla.plan_onsite(order)
-    order.visit_count += 1
-    return {"visit": order.visit_count}
-
-
-def _apply_complete(order: WorkOrder, data: dict, actor) -> dict:
-    recorded = apply_completion(order, data, actor)
-    now = timezone.now()
-    if order.completed_at is None:
-        order.completed_at = now
-    # First-time fix (一次就好): the work was done in the first visit.
-    order.first_time_fix = order.visit_count == 1
-    # The callback clock starts when the work was reported done (the report's own time).
-    sla.plan_callback(order, now=order.completed_at)
-    return {**recorded, "first_time_fix": order.first_time_fix}
-
-
-def _apply_resolve_by_phone(order: WorkOrder, data: dict, actor) -> dict:
-    # Settled by guidance on the phone: nobody goes, the callback confirms it (DONE_STATUSES).
-    sla.plan_callback(order, now=timezone.now())
-    return {}
-
-
-def _apply_pending_parts(order: WorkOrder, data: dict, actor) -> dict:
-    return {"part": (data.get("reason") or "").strip()[:300]}
-
-
-def _apply_revisit_planned(order: WorkOrder, data: dict, actor) -> dict:
-    recorded = _replan(order, data, required=True)
-    # A new visit: its clock runs again until the technician checks in for it.
-    order.checked_in_at = None
-    order.onsite_deadline = None
-    return recorded
-
-
-def _apply_refuse_install(order: WorkOrder, data: dict, actor) -> dict:
-    hazard = data.get("hazard_type") or ""
-    if hazard not in HazardType.values or hazard == HazardType.NONE:
-        raise ValidationFailed(fields={"hazard_type": _("Choose the hazard found on site.")})
-    order.hazard_type = hazard
-    order.hazard_note = ((data.get("hazard_note") or "").strip() or (data.get("reason") or "").strip())[:300]
-    return {"hazard_type": hazard}
-
-
-def _apply_callback(order: WorkOrder, data: dict, actor) -> dict:
-    if data.get("satisfaction") not in Satisfaction.values:
-        raise ValidationFailed(fields={"satisfaction": _("Choose the customer's satisfaction.")})
-    order.satisfaction = data["satisfaction"]
-    return {"satisfaction": order.satisfaction}
-
-
-def _apply_close(order: WorkOrder, data: dict, actor) -> dict:
-    order.closed_at = timezone.now()
-    return {}
-
-
-# What each action does to the order beyond its status (actions not listed only change the status).
-APPLY = {
-    "submit_for_approval": _apply_submit_for_approval,
-    "approve": _apply_approve,
-    "refuse": _apply_refuse,
-    "route": _apply_route,
-    "reroute": _apply_reroute,
-    "accept": _apply_accept,
-    "assign": _apply_assign,
-    "confirm": _apply_confirm,
-    "check_in": _apply_check_in,
-    "complete": _apply_complete,
-    "resolve_by_phone": _apply_resolve_by_phone,
-    "pending_parts": _apply_pending_parts,
-    "parts_arrived": _apply_revisit_planned,
-    "schedule_revisit": _apply_revisit_planned,
-    "refuse_install": _apply_refuse_install,
-    "record_callback": _apply_callback,
-    "close": _apply_close,
-}
-
-
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _version(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ValidationFailed(fields={"expected_version": _("Enter a valid version number.")}) from None
-
-
 def order_transition(
     *,
     order_id: int,
@@ -443,48 +213,20 @@ def order_transition(
     The row is locked (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's IMMEDIATE transactions
     serialise writers) and, when the caller passes the version it saw, version-checked, so of
     two people acting on the same order only the first wins. ``actor=None`` is the system.
+    The order machine (``orders.workflow.transitions``) declares every step; the kit
+    (``core.statemachine``) takes it. After ``approve`` dispatch routes the order inside the same
+    transaction (its own step on its own copy of the row): the kit notices a nested step on the
+    same row and returns the order re-read, routed.
     """
-    data = data or {}
-    transition = TRANSITIONS.get(action)
-    if transition is None:
-        raise ValidationFailed(fields={"action": _("Unknown action.")})
     # The completion report stores files (signature, photos): a rolled-back step deletes them again.
-    with files_removed_on_error(), transaction.atomic():
-        base = WorkOrder.objects.all() if actor is None else WorkOrder.objects.visible_to(actor)
-        order = base.select_for_update(of=("self",)).filter(pk=order_id).first()
-        if order is None:
-            raise NotFound(_("Work order not found."))
-        if expected_version is not None and order.version != _version(expected_version):
-            raise StaleVersion()
-        if order.status not in transition.sources:
-            raise InvalidTransition(
-                _("Cannot “%(action)s” an order that is “%(status)s”.") % {"action": transition.label, "status": order.get_status_display()}
-            )
-        if not transition.applies_to(order):
-            raise InvalidTransition(
-                _("“%(action)s” does not apply to a “%(type)s” order.")
-                % {"action": transition.label, "type": order.get_order_type_display()}
-            )
-        role = role_of(actor)
-        if role not in transition.roles:
-            raise PermissionDenied(_("Your role may not “%(action)s” this order.") % {"action": transition.label})
-        missing = {k: _("This field is required.") for k in transition.required if _blank(data.get(k))}
-        if missing:
-            raise ValidationFailed(fields=missing)
-        if actor is None and SYSTEM not in transition.roles:
-            raise PermissionDenied()
-        from_status = order.status
-        # The apply-function sees the status being entered (e.g. the SLA callback clock tells a phone
-        # resolution from a completion); a refusal raised by it leaves the row untouched.
-        order.status = transition.target
-        recorded = APPLY.get(action, lambda *_: {})(order, data, actor)
-        order.version += 1
-        reason = (data.get("reason") or "").strip()[:300]
-        audited(order, actor, reason or action).save()
-        StatusChange.objects.create(
-            order=order, action=action, from_status=from_status, to_status=order.status, actor=actor, reason=reason, data=recorded
-        )
-        publish(f"order.{action}", order=order, actor=actor)
-        if action == "approve":
-            order.refresh_from_db()  # dispatch has routed it meanwhile (same transaction)
-    return order
+    with files_removed_on_error():
+        return ORDER_MACHINE.take(pk=order_id, action=action, actor=actor, data=data, expected_version=expected_version)
+
+
+def _publish(event: str, **payload) -> None:
+    publish(event, **payload)  # this module's name, looked up per step: one place to intercept order events
+
+
+ORDER_MACHINE.publish = _publish
+
+__all__ = ["ORDER_CREATE_ROLES", "LineInput", "OrderInput", "order_create", "order_transition", "validate_appointment_window"]

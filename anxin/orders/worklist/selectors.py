@@ -66,13 +66,16 @@ def order_list(
     callback_sla: str = "",
     created_from: date | None = None,
     created_to: date | None = None,
+    customer_ids: list[int] | None = None,
     sort: str = "",
     now: datetime | None = None,
 ):
     """Work orders in ``user``'s scope with the queue's filters; every row carries ``sla_state``.
 
-    ``status`` may be a comma-separated list or ``open`` (every open status). ``sort`` is a key of
-    ``ORDER_SORTS``, ``-`` for descending; empty keeps the model's newest-first order.
+    ``status`` may be a comma-separated list or ``open`` (every open status). ``customer_ids`` keeps
+    the orders of those customers (the screen pop's caller). ``sort`` is a key of ``ORDER_SORTS``,
+    ``-`` for descending; empty keeps the model's newest-first order. The one filter chain of orders:
+    the queue, the API and the screen pop all read through it.
     """
     now = now or timezone.now()
     qs = with_sla(
@@ -101,6 +104,8 @@ def order_list(
         qs = qs.filter(created_at__gte=_day_start(created_from))
     if created_to:
         qs = qs.filter(created_at__lt=_day_start(created_to + timedelta(days=1)))
+    if customer_ids is not None:
+        qs = qs.filter(customer_id__in=customer_ids)
     if q:
         qs = qs.filter(order_search_q(q, user=user))
     ordering = order_sorting(sort) if sort else None

@@ -13,19 +13,20 @@ from django.views.decorators.http import require_GET
 
 from anxin.accounts.choices import Role
 from anxin.customers.services import CUSTOMER_CREATE_ROLES
+from anxin.dashboards import selectors
 from anxin.orders.choices import DONE_STATUSES, FIELD_STATUSES, OPEN_STATUSES, OrderStatus
-from anxin.web import selectors
+from anxin.telephony.selectors import follow_ups_due
 
 # Chart per role: managers follow the flow over time, outlets and technicians the current queue.
 STATUS_CHART_ROLES = (Role.OUTLET_MANAGER, Role.TECHNICIAN, Role.PARTS_CLERK)
 
 # Role-specific panel above the tiles (search box, shortcuts); roles without one get none.
 ROLE_PANELS = {
-    Role.AGENT: "web/dashboards/agent.html",
-    Role.CALLBACK_AGENT: "web/dashboards/callback_agent.html",
-    Role.OUTLET_MANAGER: "web/dashboards/outlet_manager.html",
-    Role.TECHNICIAN: "web/dashboards/technician.html",
-    Role.DEALER: "web/dashboards/dealer.html",
+    Role.AGENT: "dashboards/panels/agent.html",
+    Role.CALLBACK_AGENT: "dashboards/panels/callback_agent.html",
+    Role.OUTLET_MANAGER: "dashboards/panels/outlet_manager.html",
+    Role.TECHNICIAN: "dashboards/panels/technician.html",
+    Role.DEALER: "dashboards/panels/dealer.html",
 }
 
 # Tiles per role, in display order (keys of the tile table built in ``_tiles``).
@@ -155,7 +156,5 @@ def home(request):
         "can_search_customers": user.has_role(Role.HQ_MANAGER, Role.AGENT, Role.CALLBACK_AGENT, Role.REGION_DIRECTOR, Role.DEALER),
     }
     if user.role in (Role.AGENT, Role.CALLBACK_AGENT):
-        from anxin.telephony.selectors import follow_ups_due
-
         context["follow_ups"] = follow_ups_due(user=user)
-    return render(request, "web/home.html", context)
+    return render(request, "dashboards/home.html", context)

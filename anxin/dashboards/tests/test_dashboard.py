@@ -12,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from anxin.orders.completion.report import minimal_report
+from anxin.dashboards import selectors
 from anxin.orders.models import WorkOrder
+from anxin.orders.tests.helpers import minimal_report
 from anxin.orders.workflow.services import order_transition
-from anxin.web import selectors
 
 HOME = reverse("home")
 

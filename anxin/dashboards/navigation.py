@@ -1,4 +1,5 @@
-"""Navigation by role: each role sees the menu entries of its daily work."""
+"""Navigation by role: each role sees the menu entries of its daily work. A context processor of the
+surfaces (it names the pages of every app), so it lives here rather than in the UI kit (decision 0044)."""
 
 from __future__ import annotations
 
