@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import realistic  # noqa: E402
-from _common import ApiClient, Env, PeakRss, Server, close_db_connections, percentile, result_line, setup_django, tiny_png_data_url  # noqa: E402
+from _common import ApiClient, Env, PeakRss, Server, close_db_connections, percentile, result_line, setup_django  # noqa: E402
 from core_loop import orm_baseline  # noqa: E402
 
 ROLES = ("outlet", "region", "hq")
@@ -81,34 +81,12 @@ class Actors:
 
 
 def completion_report(order_id: int, network) -> dict:
-    """A complete report for the order: every line diagnosed with its category's easiest fault code,
-    the 1+5 checklist done, a tiny PNG signature; out-of-warranty lines carry an accepted 0 quote."""
-    from anxin.orders.choices import ChecklistItem
-    from anxin.orders.models import OrderLine
+    """A complete report for the order: the orders app's own test fixture (every line diagnosed, the 1+5
+    checklist done, a tiny PNG signature; out-of-warranty lines carry an accepted 0 quote)."""
+    from anxin.orders.models import WorkOrder
+    from anxin.orders.tests.helpers import minimal_report
 
-    easiest = {category: min(faults, key=lambda f: f[1])[0] for category, faults in network.faults.items()}
-    lines = OrderLine.objects.filter(order_id=order_id).select_related("product_model").order_by("id")
-    return {
-        "lines": [
-            {
-                "line": line.pk,
-                "fault_code": line.fault_code_id or easiest[line.product_model.category_id],
-                "cause": line.symptom or "—",
-                "action": "检修排除故障",
-                "parts": [],
-                "labour": [],
-                "quote_amount": None if line.in_warranty else "0.00",
-                "quote_accepted": None if line.in_warranty else True,
-            }
-            for line in lines
-        ],
-        "checklist": {item.value: {"done": True, "reason": ""} for item in ChecklistItem},
-        "hazard_type": "",
-        "hazard_note": "",
-        "confirmation_method": "signature",
-        "signature": tiny_png_data_url(),
-        "remarks": "",
-    }
+    return minimal_report(WorkOrder.objects.get(pk=order_id))
 
 
 def assignable(order_id: int) -> tuple[list[int], list[int]]:
