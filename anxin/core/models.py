@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -129,3 +130,27 @@ class OutboxDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.handler} ← {self.event_id}"
+
+
+class ChoiceLabels:
+    """A model mixin: ``get_<field>_display()`` from a value → label table built once per field.
+
+    Django's own builds ``dict(make_hashable(field.flatchoices))`` on every call, and hashing a
+    lazy label translates it: a list page showing 25 orders' status and type translated every
+    label of both enums 50 times. Here each call translates the one label it returns. Fields with
+    callable choices, and values that are not plain keys, keep Django's way."""
+
+    _choice_labels: dict = {}
+
+    def _get_FIELD_display(self, field):
+        value = getattr(self, field.attname)
+        table = ChoiceLabels._choice_labels.get(field)
+        if table is None:
+            if callable(getattr(field, "choices", None)):
+                return super()._get_FIELD_display(field)
+            table = ChoiceLabels._choice_labels[field] = dict(field.flatchoices)
+        try:
+            label = table.get(value, value)
+        except TypeError:  # an unhashable value (never a key)
+            return super()._get_FIELD_display(field)
+        return force_str(label, strings_only=True)

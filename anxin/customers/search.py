@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from pypinyin import lazy_pinyin
 
+from anxin.core.scoping import scope_ids_q
 from anxin.customers.models import Appliance, Customer, CustomerAddress, CustomerPhone, SearchToken
 
 
@@ -269,7 +270,7 @@ def customer_search(*, user, q: str, limit: int = 20) -> SearchResult:
     def scan(kind: int, condition: Q, restrict) -> list[tuple[int, str]]:
         rows = SearchToken.objects.filter(condition)
         if restrict is not None:
-            rows = rows.filter(customer__in=restrict)
+            rows = rows.filter(restrict)
         # Exact scans walk the index backwards (newest customers first); prefix scans in token order.
         order = ("-customer_id",) if "token" in dict(condition.children) else ("token", "customer_id")
         return list(rows.order_by(*order).values_list("customer_id", "token")[:CANDIDATES_PER_KIND])
@@ -289,7 +290,7 @@ def customer_search(*, user, q: str, limit: int = 20) -> SearchResult:
         allowed = set(visible.filter(pk__in=candidates).values_list("pk", flat=True))
     for kind, condition, _base in plans:
         if len(found[kind]) == CANDIDATES_PER_KIND and len(allowed) < CANDIDATES_PER_KIND and not _archive_wide(user):
-            found[kind] = scan(kind, condition, visible.values("pk"))
+            found[kind] = scan(kind, condition, scope_ids_q("customer_id", Customer, user))
             allowed |= {cid for cid, _t in found[kind]}
     for kind, _condition, base in plans:
         for cid, token in found[kind]:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from anxin.accounts.choices import OrgKind
+from anxin.core.models import ChoiceLabels
 from anxin.core.scoping import ScopedQuerySet, ScopePaths
 from anxin.network.choices import GRADE_LEVEL, Grade
 
@@ -33,7 +34,7 @@ class OutletCoverage(models.Model):
         return f"{self.outlet} {self.division_prefix}"
 
 
-class Technician(models.Model):
+class Technician(ChoiceLabels, models.Model):
     """A service technician (服务工程师) of an outlet, with a grade and category skills."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="technician", verbose_name=_("user"))

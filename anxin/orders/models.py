@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from anxin.accounts.choices import OrgKind
+from anxin.core.models import ChoiceLabels
 from anxin.core.scoping import ChildUnits, ScopedQuerySet, ScopePaths
 from anxin.network.choices import Grade
 from anxin.orders.choices import (
@@ -29,7 +30,7 @@ from anxin.orders.choices import (
 RUNNING_CLOCK = Q(open_visit_deadline__isnull=False)
 
 
-class WorkOrder(models.Model):
+class WorkOrder(ChoiceLabels, models.Model):
     """A work order (工单): one visit promise to a customer, covering one or more appliances (lines)."""
 
     number = models.CharField(_("order number"), max_length=24, unique=True, null=True, blank=True)
@@ -132,6 +133,15 @@ class WorkOrder(models.Model):
     def __str__(self) -> str:
         return self.number or f"#{self.pk}"
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        order = super().from_db(db, field_names, values)
+        # The row as it was read (Django's documented pattern; references only, nothing copied): a
+        # step compares it with what it wrote to tell which fields it set and whose job list it
+        # touched (``orders.workflow.changes``, decisions 0048 and 0049).
+        order._loaded = (field_names, values)
+        return order
+
     @property
     def status_tone(self) -> str:
         return STATUS_TONE.get(self.status, "grey")
@@ -154,7 +164,7 @@ class WorkOrder(models.Model):
     )
 
 
-class OrderLine(models.Model):
+class OrderLine(ChoiceLabels, models.Model):
     """One appliance on a work order (工单明细): the customer's symptom and, later, the diagnosed fault."""
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="lines", verbose_name=_("work order"))

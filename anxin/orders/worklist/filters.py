@@ -10,18 +10,19 @@ from anxin.core.limits import validate_business_date
 from anxin.orders.choices import OrderStatus, OrderType
 from anxin.orders.sla.clocks import AT_RISK, BREACHED, ON_TRACK
 from anxin.orders.worklist.selectors import ORDER_SORTS
+from anxin.web.widgets import FastSelect
 
 
 class OrderFilterForm(forms.Form):
     """The filters bar of the queue (GET). Invalid values are ignored, never an error page."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=50)
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    order_type = forms.ChoiceField(label=_("Type"), required=False)
-    outlet = forms.TypedChoiceField(label=_("Outlet"), required=False, coerce=int, empty_value=None)
-    technician = forms.TypedChoiceField(label=_("Technician"), required=False, coerce=int, empty_value=None)
-    vip = forms.ChoiceField(label=_("VIP"), required=False)
-    sla = forms.ChoiceField(label=_("SLA"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False, widget=FastSelect)
+    order_type = forms.ChoiceField(label=_("Type"), required=False, widget=FastSelect)
+    outlet = forms.TypedChoiceField(label=_("Outlet"), required=False, coerce=int, empty_value=None, widget=FastSelect)
+    technician = forms.TypedChoiceField(label=_("Technician"), required=False, coerce=int, empty_value=None, widget=FastSelect)
+    vip = forms.ChoiceField(label=_("VIP"), required=False, widget=FastSelect)
+    sla = forms.ChoiceField(label=_("SLA"), required=False, widget=FastSelect)
     created_from = forms.DateField(
         label=_("Created from"), required=False, validators=[validate_business_date], widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -31,12 +32,13 @@ class OrderFilterForm(forms.Form):
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, outlets=(), technicians=(), **kwargs):
+        """``outlets`` and ``technicians``: the ``(pk, label)`` pairs offered (in the user's scope)."""
         super().__init__(*args, **kwargs)
         anything = ("", _("All"))
         self.fields["status"].choices = [anything, ("open", _("Open (any step)")), *OrderStatus.choices]
         self.fields["order_type"].choices = [anything, *OrderType.choices]
-        self.fields["outlet"].choices = [anything, *((o.pk, o.name) for o in outlets)]
-        self.fields["technician"].choices = [anything, *((t.pk, f"{t.name} ({t.grade})") for t in technicians)]
+        self.fields["outlet"].choices = [anything, *outlets]
+        self.fields["technician"].choices = [anything, *technicians]
         self.fields["vip"].choices = [anything, ("1", _("VIP only")), ("0", _("Not VIP"))]
         self.fields["sla"].choices = [
             anything,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import template
+from django.template import defaultfilters
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -65,3 +66,59 @@ def minutes(value) -> int:
         return 0
     seconds = value.total_seconds() if hasattr(value, "total_seconds") else float(value)
     return max(int(-(-seconds // 60)), 0)
+
+
+# --- row pieces: one tag, not an include per cell (a list page shows 25 rows of them) ---------
+
+
+# Fixed (language-independent) date formats of these tags as strftime: Django's date formatting
+# parses the format string anew on every call, the most expensive part of a row.
+_STRFTIME = {"Ymd": "%Y%m%d", "m-d H:i": "%m-%d %H:%M", "H:i": "%H:%M"}
+
+
+def _date(value, fmt: str) -> str:
+    # What ``{{ value|date:fmt }}`` prints: in the current time zone, by the active language's formats.
+    if not value:
+        return ""
+    value = timezone.template_localtime(value)
+    if fmt == "c":
+        return value.isoformat()
+    if fmt in _STRFTIME:
+        return value.strftime(_STRFTIME[fmt])
+    return defaultfilters.date(value, fmt)
+
+
+@register.simple_tag
+def status_badge(obj) -> str:
+    """The status as a coloured badge (``obj.status_tone``, ``obj.get_status_display()``)."""
+    return format_html('<span class="badge {}" data-status="{}">{}</span>', obj.status_tone, obj.status, obj.get_status_display())
+
+
+@register.simple_tag
+def sla_clock(state, label, deadline, risk_at=None) -> str:
+    """A running deadline: its state's colour, the time left or overdue, the deadline on hover
+    (``static/anxin/sla.js`` counts it down); a stopped one is a dash with the deadline on hover."""
+    if state:
+        risk = format_html(' data-risk-at="{}"', _date(risk_at, "c")) if risk_at else ""
+        return format_html(
+            '<span class="sla {}" data-sla="{}" data-deadline="{}"{} title="{} · {}">● <span data-time-left>{}</span></span>',
+            state,
+            state,
+            _date(deadline, "c"),
+            risk,
+            label,
+            _date(deadline, "SHORT_DATETIME_FORMAT"),
+            time_left(deadline),
+        )
+    if deadline:
+        return format_html('<span class="sla muted" data-sla="" title="{}">—</span>', _date(deadline, "SHORT_DATETIME_FORMAT"))
+    return ""
+
+
+@register.simple_tag
+def time_window(start, end) -> str:
+    """An appointment window, ``12-04 14:00–16:00`` (the end's date only when it is another day)."""
+    if not start:
+        return format_html('<span class="muted">—</span>')
+    same_day = _date(end, "Ymd") == _date(start, "Ymd")
+    return format_html('<span class="mono">{}–{}</span>', _date(start, "m-d H:i"), _date(end, "H:i" if same_day else "m-d H:i"))

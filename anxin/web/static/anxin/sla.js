@@ -1,4 +1,4 @@
-// Live SLA clocks: every element with data-deadline (orders/partials/sla_clock.html) has its
+// Live SLA clocks: every element with data-deadline (the sla_clock tag of web/templatetags/anxin.py) has its
 // "time left / overdue" text recomputed every 30 s in the browser, and turns at risk (data-risk-at)
 // or breached when its moment passes. No polling: the deadlines do not move by themselves.
 // Wording comes from the translated formats in web/partials/bell.html ([data-sla-formats]).
