@@ -37,12 +37,13 @@ deps-test:
 deps-i18n:
 	@PYTHON=$(PYTHON) ANXIN_VENV_PYTHON=$(PY) bash scripts/system-deps.sh i18n
 
+# One ASGI process (uvicorn, decision 0051) serves the pages and the agents' screen-pop streams.
 run: deps-run setup
 	$(PY) manage.py seed_demo --scale $(SCALE) --seed 1 --if-empty
 	$(PY) manage.py search_reindex --if-missing
 	$(PY) manage.py demo_logins
 	@echo "Anxin: http://127.0.0.1:$(PORT)/   (Ctrl-C stops)"
-	$(PY) manage.py run_periodic & PERIODIC=$$!; trap 'kill $$PERIODIC 2>/dev/null' EXIT INT TERM; $(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
+	$(PY) manage.py run_periodic & PERIODIC=$$!; trap 'kill $$PERIODIC 2>/dev/null' EXIT INT TERM; $(VENV)/bin/uvicorn anxin.asgi:application --host 127.0.0.1 --port $(PORT) --lifespan off --timeout-graceful-shutdown 2
 
 lint: setup-dev
 	$(VENV)/bin/ruff check .

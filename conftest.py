@@ -22,6 +22,14 @@ def _fast_settings(settings):
     settings.ANXIN_CUSTOMER_SEARCH_PER_MINUTE = 0
 
 
+@pytest.fixture(autouse=True)
+def _fresh_identity_cache():
+    # Sessions and users are cached by id (decision 0050); rolled-back tests reuse ids on SQLite.
+    from django.core.cache import caches
+
+    caches["identity"].clear()
+
+
 @pytest.fixture
 def world(db):
     from anxin.testing import build_world

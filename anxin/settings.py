@@ -104,14 +104,17 @@ TEMPLATES = [
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'anxin.sqlite3'}")
 try:
-    # PostgreSQL connections are reused (a new one per request halves API throughput); SQLite's are cheap.
-    _default_age = 60 if DATABASE_URL.startswith(("postgres://", "postgresql://")) else 0
+    # Connections are reused across requests: a new PostgreSQL one per request halves API throughput,
+    # and a new SQLite one (open + the PRAGMAs below) costs ~2 ms, more than the request it serves.
+    # Django keeps one connection per thread; SQLite in WAL mode is safe with one per thread (decision 0050).
+    _default_age = 60 if DATABASE_URL.startswith(("postgres://", "postgresql://")) else 600
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", _default_age), conn_health_checks=True)
 except ValueError as exc:
     raise EnvError(f"DATABASE_URL is not a database URL: {exc}") from exc
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside one writer; IMMEDIATE makes a writing transaction take the
     # write lock at BEGIN, so it waits (busy_timeout) instead of failing with "database is locked".
+    # init_command runs once per new connection, so with reused connections once per thread.
     _db["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -123,13 +126,22 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # also appends _gw<n>); Django deletes the file when the run ends.
     _db["TEST"] = {"NAME": env_str("ANXIN_TEST_SQLITE", "") or str(VAR_DIR / f"test_anxin_{os.getpid()}.sqlite3")}
 DATABASES = {"default": _db}
+# A PostgreSQL streaming replica for the reads that may lag (exports, statistics: ``core.replicas``).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    try:
+        DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=_db["CONN_MAX_AGE"], conn_health_checks=True)
+    except ValueError as exc:
+        raise EnvError(f"DATABASE_REPLICA_URL is not a database URL: {exc}") from exc
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["anxin.core.replicas.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "anxin.accounts.backends.CachedModelBackend",  # ModelBackend whose get_user reads the identity cache
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -188,13 +200,36 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}}
+# Identity — sessions, the user behind a session or an API token — is read on every request, so it
+# comes from a cache of its own (decision 0050): the rows stay in the database (sessions are
+# cached_db), so a full embedded cache that culls entries loses only copies, never an SMS code.
+if REDIS_URL:
+    CACHES["identity"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "identity"}
+else:
+    CACHES["identity"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache" / "identity"),
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    }
 if "pytest" in sys.modules:
     # Each test process keeps its own (xdist workers have their own databases, so their own ids).
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "identity": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "identity"},
+    }
 
 # --- Security -----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)
+# Sessions are rows (durable, shared by every app server) read through the identity cache; logout
+# deletes both. The user behind a session or token comes from the same cache (anxin.accounts.identity),
+# dropped whenever the user, its unit or the token is saved; the timeout only bounds what a change
+# made past the ORM (raw SQL) can leave behind.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "identity"
+ANXIN_IDENTITY_CACHE_SECONDS = env_int("ANXIN_IDENTITY_CACHE_SECONDS", 600)
+if ANXIN_IDENTITY_CACHE_SECONDS < 1:
+    raise EnvError("ANXIN_IDENTITY_CACHE_SECONDS must be at least 1")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Content-Security-Policy (decision 0034): scripts and styles only from our own static files, so
@@ -282,3 +317,18 @@ ANXIN_OUTBOX_KICK = env_bool("ANXIN_OUTBOX_KICK", not CELERY_TASK_ALWAYS_EAGER)
 # Core sits below accounts (decision 0043): what core needs of it is named here, not imported.
 ANXIN_OUTBOX_MANAGER_ROLES = ("hq_manager",)  # accounts.choices.Role values that see and retry stuck deliveries
 ANXIN_API_TOKEN_AUTHENTICATOR = "anxin.accounts.services.api_token_authenticate"  # Bearer token → user or None
+
+# --- Screen pops pushed (decision 0051; anxin/telephony/pop_push.py, pop_stream.py) ----------
+# "local": one process (the embedded default); "redis": between server processes over Redis pub/sub.
+ANXIN_POP_BROKER = env_choice("ANXIN_POP_BROKER", ("local", "redis"), "redis" if REDIS_URL else "local")
+if "pytest" in sys.modules:
+    ANXIN_POP_BROKER = "local"  # like the cache: each test process on its own (the Redis tests say so themselves)
+if ANXIN_POP_BROKER == "redis" and not REDIS_URL:
+    raise EnvError("ANXIN_POP_BROKER=redis needs REDIS_URL")
+# Redis pub/sub ignores the database number: installations sharing one Redis need their own channel.
+ANXIN_POP_CHANNEL = env_str("ANXIN_POP_CHANNEL", "anxin:screen-pop")
+ANXIN_POP_HEARTBEAT_SECONDS = env_int("ANXIN_POP_HEARTBEAT_SECONDS", 20)  # a comment every N s keeps the stream open
+ANXIN_POP_STREAM_SECONDS = env_int("ANXIN_POP_STREAM_SECONDS", 300)  # a stream ends after N s; the browser reconnects
+for _name in ("ANXIN_POP_HEARTBEAT_SECONDS", "ANXIN_POP_STREAM_SECONDS"):
+    if globals()[_name] < 1:
+        raise EnvError(f"{_name} must be at least 1")

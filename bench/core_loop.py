@@ -141,7 +141,8 @@ def run_loop(port: int, world: dict, n: int) -> tuple[int, int, float, list[str]
         status, data, _ = clients["dispatcher"].post(f"{path}/transitions", {"action": "assign", "technician": world["technician"]})
         if not expect("assign", status, data, 200, "assigned"):
             continue
-        status, data, _ = clients["tech"].post(f"{path}/transitions", {"action": "check_in"})
+        # The report names each line: the detail of the order, asked for with the step (decision 0049).
+        status, data, _ = clients["tech"].post(f"{path}/transitions?expand=detail", {"action": "check_in"})
         if not expect("check_in", status, data, 200, "on_site"):
             continue
         # The completion report: every line diagnosed, the 1+5 checklist done, the customer's signature.
@@ -149,7 +150,7 @@ def run_loop(port: int, world: dict, n: int) -> tuple[int, int, float, list[str]
             "expected_version": data["version"],
             "lines": [
                 {"line": line["id"], "fault_code": world["fault"], "cause": "冷凝水管堵塞", "action": "疏通冷凝水管"}
-                for line in data["lines"]
+                for line in data["detail"]["lines"]
             ],
             "checklist": {item: {"done": True, "reason": ""} for item in "ABCDE"},
             "confirmation_method": "signature",

@@ -741,6 +741,143 @@ def rebuild_customer_access() -> float | None:
     return time.perf_counter() - started
 
 
+# --- the day's field work and the call center ---------------------------------------------------
+
+TODAY_STATUS_MIX = (("assigned", 35), ("confirmed", 45), ("en_route", 8), ("on_site", 12))
+
+
+def load_today_jobs(network: Network, customers: list[CustomerFacts], seed: int, per_technician: tuple[int, int] = (5, 15)) -> dict:
+    """Give every technician the qualification rule lets work ``per_technician`` (inclusive range) open
+    field jobs with an appointment today: single-line orders for customers whose address and appliance
+    category the technician's outlet covers (the routing rule's longest prefix, as ``route``), of a grade
+    the technician has (level 1, a VIP's the policy minimum), the first one still ``assigned`` (so the
+    technician has a step to take); fewer when the outlet's area has too few such customers (a small
+    world). Written with the secondary indexes in place (a few tens of thousands of rows beside the
+    archive). Returns ``{"jobs": technician id → [(order id, status)], "seconds": …}``."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from anxin.orders.models import OrderLine, WorkOrder
+
+    started = time.perf_counter()
+    rng = random.Random(seed + 300)
+    now = timezone.now()
+    local_now = timezone.localtime(now)
+    day_start = local_now.replace(hour=8, minute=0, second=0, microsecond=0)
+    # Which (customer, address, appliance) each outlet may serve: the outlets the routing rule picks
+    # among for the address's district and the appliance's category.
+    pools: dict[int, list[tuple[int, int, tuple]]] = {}
+    for index, c in enumerate(customers):
+        for address_id, division in c.addresses[:1]:
+            for appliance in c.appliances:
+                chosen, _cumulative = network.route(division, frozenset((appliance[2],)))
+                for outlet_id in chosen:
+                    pools.setdefault(outlet_id, []).append((index, address_id, appliance))
+    qualified: dict[tuple, set[int]] = {}
+
+    def may_take(technician_id: int, outlet_id: int, category_id: int, level: int) -> bool:
+        key = (outlet_id, category_id, level)
+        if key not in qualified:
+            qualified[key] = set(network.qualified(outlet_id, frozenset((category_id,)), level)[0])
+        return technician_id in qualified[key]
+
+    status_of, type_of = Choice(TODAY_STATUS_MIX), Choice(ORDER_TYPES[:3])
+    orders, lines = Table(WorkOrder), Table(OrderLine)
+    order_id, line_id = max_id(WorkOrder), max_id(OrderLine)
+    jobs: dict[int, list[tuple[int, str]]] = {}
+    for outlet_id, technicians in network.technicians.items():
+        pool = pools.get(outlet_id, [])
+        for technician in technicians:
+            if not technician.active or not pool:
+                continue
+            wanted = rng.randint(*per_technician)
+            picked: list[tuple[int, int, tuple]] = []
+            seen: set[int] = set()
+            for _try in range(wanted * 40):
+                if len(picked) == wanted:
+                    break
+                index, address_id, appliance = pool[rng.randrange(len(pool))]
+                c = customers[index]
+                level = network.vip_minimum if c.vip else 1
+                if index not in seen and may_take(technician.pk, outlet_id, appliance[2], level):
+                    seen.add(index)
+                    picked.append((index, address_id, appliance))
+            for k, (index, address_id, (appliance_id, model_id, _category, in_warranty)) in enumerate(picked):
+                c = customers[index]
+                status = "assigned" if k == 0 else status_of(rng)
+                created = now - timedelta(minutes=rng.randint(60, 30 * 60))
+                start = day_start + timedelta(hours=rng.randint(0, 9))
+                hours = rng.choice(VISIT_HOURS)
+                deadline = created + timedelta(hours=hours)
+                checked_in = now - timedelta(minutes=rng.randint(5, 90)) if status == "on_site" else None
+                order_id += 1
+                orders.add(
+                    {
+                        "id": order_id,
+                        "number": f"WO{order_id:010d}",
+                        "order_type": type_of(rng),
+                        "status": status,
+                        "customer_id": c.id,
+                        "address_id": address_id,
+                        "is_vip": c.vip,
+                        "region_id": network.outlets[outlet_id].region_id,
+                        "outlet_id": outlet_id,
+                        "technician_id": technician.pk,
+                        "description": rng.choice(SYMPTOMS),
+                        "appointment_start": start,
+                        "appointment_end": start + timedelta(hours=2),
+                        "visit_deadline": deadline,
+                        "visit_risk_at": deadline - timedelta(hours=hours) / 4,
+                        "visit_count": 1 if checked_in else 0,
+                        "created_at": created,
+                        "updated_at": checked_in or created + timedelta(minutes=20),
+                        "accepted_at": created + timedelta(minutes=20),
+                        "checked_in_at": checked_in,
+                    }
+                )
+                line_id += 1
+                values = {"id": line_id, "order_id": order_id, "appliance_id": appliance_id, "product_model_id": model_id}
+                lines.add(values | {"symptom": rng.choice(SYMPTOMS), "in_warranty": in_warranty})
+                jobs.setdefault(technician.pk, []).append((order_id, status))
+    with transaction.atomic(), connection.cursor() as cur:
+        orders.flush(cur)
+        lines.flush(cur)
+        if connection.vendor == "postgresql":
+            for t in (orders, lines):
+                cur.execute(f"SELECT setval(pg_get_serial_sequence('{t.table}', 'id'), GREATEST((SELECT MAX(id) FROM {t.table}), 1))")  # noqa: S608
+    with connection.cursor() as cur:
+        cur.execute(f"ANALYZE {orders.table}")  # noqa: S608 - table name from model meta
+    return {"jobs": jobs, "seconds": time.perf_counter() - started}
+
+
+def add_agents(network: Network, n: int, seed: int, first_extension: int = 6000) -> list[tuple[int, str, int]]:
+    """``n`` hotline agents spread over the regions by city weight, each bound to its own PBX extension
+    (``first_extension`` + k); returns (user id, extension, region id) per agent."""
+    from django.contrib.auth.hashers import make_password
+
+    from anxin.accounts.choices import Role
+    from anxin.accounts.models import User
+    from anxin.demo import data
+
+    rng = random.Random(seed + 400)
+    password = make_password(None)
+    cities = [c for c in data.CITIES if c.key in network.regions]
+    homes = rng.choices(cities, weights=[c.weight for c in cities], k=n)
+    users = [
+        User(
+            username=f"hotline-{k + 1:05d}",
+            role=Role.AGENT,
+            org_unit_id=network.regions[city.key],
+            extension=str(first_extension + k),
+            password=password,
+        )
+        for k, city in enumerate(homes)
+    ]
+    User.objects.bulk_create(users, batch_size=1000)
+    ids = dict(User.objects.filter(username__startswith="hotline-").values_list("username", "pk"))
+    return [(ids[u.username], u.extension, u.org_unit_id) for u in users]
+
+
 @dataclass
 class World:
     network: Network

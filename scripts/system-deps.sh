@@ -5,13 +5,14 @@
 #   scripts/system-deps.sh [--check | --dry-run] GROUP...
 #
 # Groups: run   a Python that can make the virtualenv (python3-venv), when there is none yet
-#         test  run, plus Chromium and the Noto CJK fonts for the browser tests
+#         test  run, plus Chromium and the Noto CJK fonts for the browser tests, and redis-server
+#               (the two-instance tests start a private one)
 #         i18n  GNU gettext (xgettext) to re-extract the translatable strings
 #
 # Whatever is missing is installed with apt-get when this runs as root on a Debian-like system.
 # Otherwise (or with --check) it prints the one command to run and exits 1, so make stops before
 # running anything. --dry-run prints what it would install and changes nothing.
-# Where to look can be moved with ANXIN_CHROMIUM, ANXIN_CJK_FONT, ANXIN_XGETTEXT, PYTHON and
+# Where to look can be moved with ANXIN_CHROMIUM, ANXIN_CJK_FONT, ANXIN_XGETTEXT, ANXIN_REDIS_SERVER, PYTHON and
 # ANXIN_APT_GET (the apt-get to call) and ANXIN_UID (as whom), which is how the tests exercise
 # every branch (anxin/core/tests/test_system_deps.py).
 set -euo pipefail
@@ -32,6 +33,7 @@ done
 CHROMIUM=${ANXIN_CHROMIUM:-/usr/bin/chromium}
 CJK_FONT=${ANXIN_CJK_FONT:-Noto Sans CJK}
 XGETTEXT=${ANXIN_XGETTEXT:-xgettext}
+REDIS_SERVER=${ANXIN_REDIS_SERVER:-redis-server}
 PYTHON=${PYTHON:-python3}
 APT_GET=${ANXIN_APT_GET:-apt-get}
 VENV_PYTHON=${ANXIN_VENV_PYTHON:-.venv/bin/python}
@@ -74,6 +76,7 @@ check_all() {
       test)
         [ -x "$CHROMIUM" ] || want chromium "browser tests: no Chromium at $CHROMIUM"
         has_cjk_font || want fonts-noto-cjk "browser tests: Chinese text needs the '$CJK_FONT' font"
+        command -v "$REDIS_SERVER" >/dev/null 2>&1 || want redis-server "two-instance tests: no $REDIS_SERVER to start a private Redis"
         ;;
       i18n)
         command -v "$XGETTEXT" >/dev/null 2>&1 || want gettext "make messages / i18n-check: no $XGETTEXT"

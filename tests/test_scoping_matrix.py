@@ -821,6 +821,7 @@ HTML: dict[str, Route] = {
         ),
     ),
     "screen_pop": Route(NONE, (GET(answers(204, {200: "agent"})),)),
+    "screen_pop_stream": Route(NONE, (GET(answers(204, {200: "agent callback_agent"})),)),
     "screen_pop_dismiss": Route(side(pk=("pop_hz", "pop_nj")), (POST(hz=answers(200), nj=answers(200)),)),
     "extension_edit": Route(
         NONE,
@@ -960,6 +961,7 @@ API: dict[str, Route] = {
             ),
         ),
     ),
+    "GET /orders/jobs": Route(NONE, (GET(answers(403, {200: TECHS | {"outsider_technician"}}, anon=UNAUTHORIZED)),)),
     "GET /orders/{order_id}": Route(
         side(order_id=("order_hz", "order_nj")),
         (

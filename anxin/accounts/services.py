@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from anxin.accounts import identity
 from anxin.accounts.choices import ROLE_ORG_KINDS, Role
 from anxin.accounts.models import ApiToken, OrgUnit, User
 from anxin.core.errors import PermissionDenied, ValidationFailed
@@ -82,15 +83,19 @@ def api_token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
 
 
 def api_token_authenticate(*, raw_token: str) -> User | None:
-    """The user of a live token: known, not revoked, not expired, its user active; else None (401)."""
-    now = timezone.now()
-    token = (
-        ApiToken.objects.select_related("user", "user__org_unit")
-        .filter(token_hash=ApiToken.hash(raw_token), revoked_at__isnull=True, expires_at__gt=now, user__is_active=True)
-        .first()
-    )
-    if token is None:
+    """The user of a live token: known, not revoked, not expired, its user active; else None (401).
+
+    Token and user come from the identity cache (decision 0050): revoking drops the token's entry and
+    a change to the user drops the user's, so both take effect on the next request; expiry is
+    checked here, on every request, to the second. ``last_used_at`` is written at most once a minute.
+    """
+    found = identity.live_token(ApiToken.hash(raw_token))
+    if found is None:
         return None
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    token, user = found
+    now = timezone.now()
+    if token.expires_at <= now or user is None or not user.is_active:
+        return None
+    if identity.first_use_this_minute(token.token_id):
+        ApiToken.objects.filter(pk=token.token_id).update(last_used_at=now)
+    return user

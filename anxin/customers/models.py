@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from anxin.accounts.choices import Role
+from anxin.core.models import ChoiceLabels
 from anxin.core.scoping import ScopedQuerySet, ScopePaths, Through
 from anxin.customers.choices import ApplianceStatus, CustomerGroup, MarketTier, PhoneKind
 
@@ -38,7 +39,7 @@ class CustomerQuerySet(ScopedQuerySet):
         return super().visible_to(user).filter(merged_into__isnull=True)
 
 
-class Customer(models.Model):
+class Customer(ChoiceLabels, models.Model):
     """A customer (用户档案): entered once, found by any agent by phone, name or address."""
 
     name = models.CharField(_("name"), max_length=50)
@@ -87,7 +88,7 @@ class Customer(models.Model):
     )
 
 
-class CustomerPhone(models.Model):
+class CustomerPhone(ChoiceLabels, models.Model):
     """A phone number of a customer, stored in national form without spaces (``13812345678``, ``057188001234``)."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones", verbose_name=_("customer"))
@@ -106,7 +107,7 @@ class CustomerPhone(models.Model):
         return self.number
 
 
-class CustomerAddress(models.Model):
+class CustomerAddress(ChoiceLabels, models.Model):
     """An address (地址), parsed into administrative divisions; unresolved ones are kept and flagged."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("customer"))
@@ -133,7 +134,7 @@ class CustomerAddress(models.Model):
         return self.text
 
 
-class Appliance(models.Model):
+class Appliance(ChoiceLabels, models.Model):
     """An installed appliance (家电): model, serial, purchase and install dates, warranty end."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="appliances", verbose_name=_("customer"))

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -51,8 +52,13 @@ class Technician(ChoiceLabels, models.Model):
     skills = models.ManyToManyField("catalog.ProductCategory", blank=True, related_name="technicians", verbose_name=_("skills"))
     years_of_service = models.PositiveSmallIntegerField(_("years of service"), default=0)
     active = models.BooleanField(_("active"), default=True)
+    # When the technician's job list last changed (an order of theirs was assigned, taken away or
+    # moved on): the change stamp behind the list's ETag (decision 0048). Written only by the order
+    # side, with ``update()`` in the transaction of the change (``orders.job_stamps``), never
+    # by saving the row; not audited (it says nothing about the technician).
+    jobs_changed_at = models.DateTimeField(_("job list changed at"), default=timezone.now, editable=False)
 
-    history = HistoricalRecords(excluded_fields=[])
+    history = HistoricalRecords(excluded_fields=["jobs_changed_at"])
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

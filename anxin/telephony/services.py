@@ -23,6 +23,7 @@ from anxin.orders.models import WorkOrder
 from anxin.orders.workflow.services import LineInput, OrderInput, order_create
 from anxin.telephony.choices import EVENT_ORDER, STATE_RANK, CallState, CallType, Disposition, FollowUpKind, FollowUpOutcome
 from anxin.telephony.models import Call, FollowUpTask
+from anxin.telephony.pop_push import announce_call
 
 # Who may report PBX events: HQ managers and agents (a token issued to them), or an integration
 # account (a token user without a role).
@@ -149,6 +150,7 @@ def _apply_event(call_id, event, number, called, extension, when, recording_url,
             call.customer, changed = matches[0], True
     if changed:
         audited(call, actor, f"pbx:{event}").save()
+        announce_call(call)  # the bound agent's pop appears, changes or goes (decision 0051)
     return call
 
 
@@ -206,6 +208,7 @@ def call_log(
             call.agent = actor
             call.region = call.region or (actor.org_unit.region if actor.org_unit_id else None)
         audited(call, actor, "call logged").save()
+        announce_call(call)
         if first_log or not call.follow_ups.exists():
             _schedule_follow_up(call, actor)
     return call
@@ -235,6 +238,7 @@ def call_link_order(*, actor: User, call_id: int, order) -> Call | None:
         call.call_type = call.call_type or CallType.SERVICE_REGISTRATION
         call.dismissed_at = call.dismissed_at or timezone.now()
         audited(call, actor, "order created from call").save()
+        announce_call(call)
     return call
 
 
@@ -248,6 +252,7 @@ def call_dismiss(*, actor: User, call_id: int) -> Call:
         if call.dismissed_at is None:
             call.dismissed_at = timezone.now()
             audited(call, actor, "pop dismissed").save()
+            announce_call(call)
     return call
 
 
@@ -301,6 +306,7 @@ def _guidance_service_order(*, actor: User, task: FollowUpTask, appliance_id: in
     if locked.order_id is None:
         locked.order = order
         audited(locked, actor, "order from unsolved phone guidance").save()
+        announce_call(locked)
     return order
 
 
@@ -314,6 +320,7 @@ def call_link_customer(*, actor: User, call_id: int, customer: Customer) -> Call
             return call
         call.customer = customer
         audited(call, actor, "caller registered from the pop").save()
+        announce_call(call)
         FollowUpTask.objects.filter(call=call, customer__isnull=True).update(customer=customer)
     return call
 
@@ -341,6 +348,7 @@ def calls_mark_missed(*, now: datetime | None = None, batch: int = 500) -> int:
             call.state = CallState.MISSED
             call.ended_at = call.ended_at or now
             audited(call, None, "missed: rang without answer").save()
+            announce_call(call)
             marked += 1
     return marked
 

@@ -1,5 +1,5 @@
-"""Hotline pages: the screen pop (polled by htmx), the call log, the call page with its intake form,
-the agent's extension, and ticking off a follow-up."""
+"""Hotline pages: the screen pop (pushed to the agent's pages as server-sent events, decision 0051), the
+call log, the call page with its intake form, the agent's extension, and ticking off a follow-up."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from anxin.accounts.models import User
 from anxin.core.errors import ApplicationError, NotFound, ValidationFailed
 from anxin.core.scoping import get_visible_or_404
 from anxin.orders.models import WorkOrder
-from anxin.telephony import selectors, services
+from anxin.telephony import pop_stream, selectors, services
 from anxin.telephony.choices import CallType
 from anxin.telephony.forms import CallFilterForm, CallLogForm, ExtensionForm
 from anxin.telephony.models import Call
@@ -42,17 +42,22 @@ LOG_LABELS = {
 
 
 def _pop_response(request, call: Call | None) -> HttpResponse:
-    context = {"call": call}
-    if call is not None:
-        context["pop_customers"] = selectors.pop_customers(user=request.user, call=call)
-        context["caller"] = selectors.display_number(request.user, call.caller_number)
-    return render(request, "telephony/partials/pop.html", context)
+    return HttpResponse(pop_stream.pop_html(user=request.user, call=call))
+
+
+@login_required
+@require_GET
+def screen_pop_stream(request):
+    """The agent's pops as server-sent events (``pop_stream``): one connection per page, held open."""
+    if request.user.role not in services.AGENT_ROLES:
+        return HttpResponse(status=204)  # nothing ever pops for them; a 204 tells EventSource not to reconnect
+    return pop_stream.response(request)
 
 
 @login_required
 @require_GET
 def screen_pop(request):
-    """Polled every second by the agent's pages; 204 (nothing to swap) while the shown pop is current."""
+    """The pop once (the stream sends the same partial); 204 while the pop named by ``shown`` is current."""
     call = selectors.pop_call_for(user=request.user) if request.user.role in services.AGENT_ROLES else None
     shown = request.GET.get("shown", "")
     if shown == (str(call.pk) if call else ""):

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 from io import StringIO
+from unittest import mock
 
+from django.core.cache import caches
 from django.core.management import call_command
 from django.utils import timezone
 
+from anxin.accounts import identity
 from anxin.accounts.models import ApiToken
 from anxin.accounts.services import api_token_create
 from anxin.core.tests.apiclient import api, assert_error
@@ -39,10 +42,20 @@ def test_the_api_sets_the_lifetime_and_the_list_shows_it(world):
 def test_an_expired_token_answers_401_and_is_listed_as_expired(world):
     token, raw = api_token_create(actor=world.hq_manager, user=world.agent, name="ERP")
     assert api(token=raw).get("/me").status_code == 200
-    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    assert_error(api(token=raw).get("/me"), 401, "unauthenticated")
-    listed = api(world.hq_manager).get("/tokens").json()
+    # The token is now in the identity cache (decision 0050); expiry is still honoured to the second.
+    assert isinstance(caches["identity"].get(identity.token_key(token.token_hash)), identity.TokenEntry)
+    with mock.patch("django.utils.timezone.now", return_value=token.expires_at - timedelta(seconds=1)):
+        assert api(token=raw).get("/me").status_code == 200
+    with mock.patch("django.utils.timezone.now", return_value=token.expires_at):
+        assert_error(api(token=raw).get("/me"), 401, "unauthenticated")
+        listed = api(world.hq_manager).get("/tokens").json()
     assert [(t["id"], t["expired"]) for t in listed] == [(token.pk, True)]
+
+
+def test_a_token_expired_before_it_was_first_used_answers_401(world):
+    token, raw = api_token_create(actor=world.hq_manager, user=world.agent, name="ERP")
+    with mock.patch("django.utils.timezone.now", return_value=token.expires_at + timedelta(days=1)):
+        assert_error(api(token=raw).get("/me"), 401, "unauthenticated")
 
 
 def test_the_command_line_takes_the_lifetime(world):

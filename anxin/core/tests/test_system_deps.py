@@ -18,13 +18,14 @@ SCRIPT = Path(settings.BASE_DIR, "scripts", "system-deps.sh")
 
 @pytest.fixture
 def machine(tmp_path):
-    """A fake machine: Chromium, fc-list (listing Noto Sans CJK) and xgettext all present."""
+    """A fake machine: Chromium, fc-list (listing Noto Sans CJK), xgettext and redis-server all present."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     for name, body in {
         "chromium": "exit 0",
         "fc-list": "echo '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc: Noto Sans CJK SC:style=Regular'",
         "xgettext": "exit 0",
+        "redis-server": "exit 0",
         "apt-get": f'echo "$*" >> {tmp_path}/apt.log',
     }.items():
         path = bin_dir / name
@@ -33,6 +34,7 @@ def machine(tmp_path):
     env = {
         "PATH": f"{bin_dir}:/usr/bin:/bin",
         "ANXIN_CHROMIUM": str(bin_dir / "chromium"),
+        "ANXIN_REDIS_SERVER": str(bin_dir / "redis-server"),
         "ANXIN_APT_GET": str(bin_dir / "apt-get"),
         "ANXIN_VENV_PYTHON": os.path.join(settings.BASE_DIR, ".venv", "bin", "python"),
         "ANXIN_UID": "0",
@@ -57,8 +59,10 @@ def test_nothing_missing_is_silent_and_installs_nothing(machine):
 
 
 def test_as_root_it_installs_what_is_missing_with_apt_get(machine):
-    result = machine.run("test", ANXIN_CHROMIUM="/nonexistent/chromium", ANXIN_CJK_FONT="Noto Serif CJK")
-    assert result.apt == ["update -qq", "install -y -qq --no-install-recommends chromium fonts-noto-cjk"]
+    result = machine.run(
+        "test", ANXIN_CHROMIUM="/nonexistent/chromium", ANXIN_CJK_FONT="Noto Serif CJK", ANXIN_REDIS_SERVER="no-redis-server"
+    )
+    assert result.apt == ["update -qq", "install -y -qq --no-install-recommends chromium fonts-noto-cjk redis-server"]
     # The fake apt-get installs nothing, so the script says so and fails instead of going on.
     assert result.returncode == 1 and "still missing after the install: chromium" in result.stderr
 

@@ -1,9 +1,10 @@
 """Completion report, SMS confirmation code and attachment upload over the API.
 
-Mounted inside the orders router (``router.add_router("", completion_router)`` in ``orders/api.py``), so
-the paths are ``/api/v1/orders/{id}/completion``, ``…/completion-code`` and ``…/attachments``. The
-handlers are thin: ``order_transition(action="complete")`` runs ``orders.completion``; a report with
-missing items answers 400 with each of them under ``error.fields``.
+Mounted under ``/orders`` beside the orders router (``anxin/api.py``), so the paths are
+``/api/v1/orders/{id}/completion``, ``…/completion-code`` and ``…/attachments``. The handlers are thin:
+the ``complete`` step runs ``orders.completion`` and answers what it changed, like every step
+(``OrderChangeOut``, decision 0049); a report with missing items answers 400 with each of them under
+``error.fields``.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from pydantic import Field
 from anxin.core.api import Id, Version, one_of
 from anxin.core.errors import ValidationFailed
 from anxin.core.scoping import get_visible_or_404
+from anxin.orders.api.orders import Expand, OrderChangeOut, take_step
 from anxin.orders.choices import AttachmentKind, ChecklistItem, ConfirmationMethod, HazardType
 from anxin.orders.completion.attachments import attachment_add
 from anxin.orders.completion.report import SIGNATURE_MAX_BYTES, completion_code_send
 from anxin.orders.models import WorkOrder
-from anxin.orders.workflow.services import order_transition
 
 router = Router(tags=["orders"])
 
@@ -98,18 +99,12 @@ class AttachmentOut(Schema):
     url: str
 
 
-def _order_detail(order_id: int, user):
-    from anxin.orders.api.orders import order_out
-
-    order = get_visible_or_404(WorkOrder, user, pk=order_id)
-    return order_out(order, user, detail=True)
-
-
-@router.post("/{order_id}/completion", summary="Complete an order with its completion report")
-def complete_order(request, order_id: Id, payload: CompletionIn):
+@router.post("/{order_id}/completion", response=OrderChangeOut, exclude_unset=True, summary="Complete an order with its completion report")
+def complete_order(request, order_id: Id, payload: CompletionIn, expand: Expand = None):
+    """The ``complete`` step with its report; the answer says what it changed (status, version,
+    ``completed_at``, ``first_time_fix``, the callback deadline…), the whole order with ``?expand=detail``."""
     data = payload.dict(exclude={"expected_version"})
-    order_transition(order_id=order_id, action="complete", actor=request.auth, data=data, expected_version=payload.expected_version)
-    return _order_detail(order_id, request.auth)
+    return take_step(request, order_id=order_id, action="complete", data=data, expected_version=payload.expected_version, expand=expand)
 
 
 @router.post(

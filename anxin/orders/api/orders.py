@@ -3,31 +3,34 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Header, Query, Router, Schema, Status
 from pydantic import Field
 
+from anxin.accounts.choices import Role
 from anxin.core.api import Id, Moment, PageNumber, PageSize, Version, model_text, one_of, page_slice
-from anxin.core.errors import ValidationFailed
+from anxin.core.errors import PermissionDenied, ValidationFailed
 from anxin.core.limits import TEXT_MAX_LENGTH
 from anxin.core.statemachine import status_history
 from anxin.customers.selectors import contact_visible, contact_visible_ids, mask_address, shown_customer_names
-from anxin.orders.api.completion import router as completion_router
+from anxin.orders import job_stamps
 from anxin.orders.choices import Channel, HazardType, OrderStatus, OrderType, Priority, ReturnKind, Satisfaction
 from anxin.orders.models import OrderLine, StatusChange, WorkOrder
 from anxin.orders.sla.clocks import SLA_STATES, sla_state
+from anxin.orders.workflow.changes import STEP_FIELDS, collecting
 from anxin.orders.workflow.hooks import perform_action
 from anxin.orders.workflow.services import LineInput, OrderInput, order_create
 from anxin.orders.workflow.transitions import TRANSITIONS, available_actions
 from anxin.orders.worklist import queues
-from anxin.orders.worklist.selectors import order_created_summary, order_list
+from anxin.orders.worklist.selectors import order_created_summary, order_list, technician_open_jobs
 
 router = Router(tags=["orders"])
 SearchText = Annotated[str, Field(max_length=200)]
 QUEUE_KEYS = one_of(q.key for tabs in (*queues.ROLE_QUEUES.values(), queues.DEFAULT_QUEUES) for q in tabs)
-# The completion report, its SMS code and attachments: /orders/{id}/completion, …/completion-code, …/attachments.
-router.add_router("", completion_router)
+# ``?expand=detail`` on a write: the whole order in the answer's ``detail`` (decision 0049).
+Expand = Annotated[one_of(["detail"]) | None, Query(None, description="`detail`: the whole order in the answer's `detail`.")]
 
 
 class LineOut(Schema):
@@ -96,19 +99,62 @@ class OrderDetailOut(OrderOut):
     history: list[StatusChangeOut]
 
 
-class OrderReceiptOut(Schema):
-    """The answer to a registration whose order left the caller's scope (a hotline agent's order for
-    a customer of another region is routed there, decision 0031): created all the same — a retry
-    would register it twice — but only this much of it is the caller's to see."""
+class OrderChangeOut(Schema):
+    """The answer to a step (decision 0049): what it changed, not the whole order. ``status`` and
+    ``version`` (send it back as ``expected_version``) always; of the other fields only those the
+    call set — the ones it was given and the ones its steps changed (a callback that also closed the
+    order: both steps') — with their values after it: ``technician_id: null`` when it took the
+    technician away. The whole order only with ``?expand=detail``, under ``detail`` (absent when the
+    order has left the caller's scope)."""
 
     id: int
     number: str
     status: str
+    version: int
+    action: str
+    outlet_id: int | None = None
+    technician_id: int | None = None
+    region_id: int | None = None
+    appointment_start: datetime | None = None
+    appointment_end: datetime | None = None
+    accept_deadline: datetime | None = None
+    visit_deadline: datetime | None = None
+    onsite_deadline: datetime | None = None
+    callback_deadline: datetime | None = None
+    accepted_at: datetime | None = None
+    checked_in_at: datetime | None = None
+    completed_at: datetime | None = None
+    closed_at: datetime | None = None
+    visit_count: int | None = None
+    first_time_fix: bool | None = None
+    approval: str | None = None
+    hazard_type: str | None = None
+    hazard_note: str | None = None
+    satisfaction: str | None = None
+    routing_note: str | None = None
+    detail: OrderDetailOut | None = None
+
+
+class OrderCreatedOut(Schema):
+    """The answer to a registration (decisions 0031, 0049): the new order's id, number, status,
+    version, where it went and the sentence the intake page shows (``message``). ``visible: false``
+    when it was routed outside the caller's scope (another region's customer): created all the same
+    — a retry would register it twice — but then ``outlet_id`` is null (the other region's business)
+    and ``GET /orders/{id}`` answers 404 to this caller. The whole order only with ``?expand=detail``
+    (and only a visible one), under ``detail``."""
+
+    id: int
+    number: str
+    status: str
+    version: int
     customer_id: int
+    region_id: int | None
     region: str | None
+    outlet_id: int | None
     routed: bool
-    visible: bool  # always false here: GET /orders/{id} answers 404 to this caller
+    visible: bool
     message: str
+    detail: OrderDetailOut | None = None
 
 
 class LineIn(Schema):
@@ -152,6 +198,13 @@ class CallbackIn(Schema):
     problem_solved: bool = True
     comment: Annotated[str, Field(max_length=TEXT_MAX_LENGTH)] = ""  # feedback.Callback.comment (a text field)
     expected_version: Version | None = None
+
+
+class JobsOut(Schema):
+    """A technician's open jobs (assigned … on site), earliest appointment first."""
+
+    count: int
+    results: list[OrderOut]
 
 
 class OrderPage(Schema):
@@ -227,14 +280,43 @@ def order_out(
     return OrderDetailOut(**payload, history=history)
 
 
-def _detail(order_id: int, user):
+def _visible_for_detail(user):
     # Everything ``order_out`` reads, in three queries (not one per related row).
-    visible = (
+    return (
         WorkOrder.objects.visible_to(user)
         .select_related("customer", "address", "region", "outlet", "technician")
         .prefetch_related("lines__product_model__category", "lines__fault_code")
     )
-    return order_out(get_object_or_404(visible, pk=order_id), user, detail=True)
+
+
+def _detail(order_id: int, user):
+    return order_out(get_object_or_404(_visible_for_detail(user), pk=order_id), user, detail=True)
+
+
+def _detail_if_visible(order_id: int, user) -> OrderDetailOut | None:
+    order = _visible_for_detail(user).filter(pk=order_id).first()
+    return order_out(order, user, detail=True) if order is not None else None
+
+
+def change_out(order: WorkOrder, *, action: str, changed, user, expand: str | None) -> OrderChangeOut:
+    """The slim answer to ``action`` on ``order`` (the order as the call returned it): the fields
+    named by ``changed`` with their values now; ``detail`` when asked."""
+    values = {name: getattr(order, name) for name in sorted(changed)}
+    if expand == "detail":
+        detail = _detail_if_visible(order.pk, user)
+        if detail is not None:
+            values["detail"] = detail
+    return OrderChangeOut(id=order.pk, number=order.number or "", status=order.status, version=order.version, action=action, **values)
+
+
+def take_step(request, *, order_id: int, action: str, data: dict, expected_version, expand: str | None) -> OrderChangeOut:
+    """Take one action the way its owner wants it taken (``perform_action``) and answer with the
+    fields the call set: those it was given (``outlet`` → ``outlet_id``: a route to the outlet the
+    order already had is still answered) and those its steps changed (``orders.workflow.changes``)."""
+    with collecting() as changes:
+        order = perform_action(order_id=order_id, action=action, actor=request.auth, data=data, expected_version=expected_version)
+    given = {name for key in data for name in (key, f"{key}_id") if name in STEP_FIELDS}
+    return change_out(order, action=action, changed=given | changes.get(order.pk, set()), user=request.auth, expand=expand)
 
 
 @router.get("", response=OrderPage)
@@ -269,15 +351,45 @@ def list_orders(
     return OrderPage(count=count, more=more, results=results)
 
 
+@router.get(
+    "/jobs",
+    response={200: JobsOut, 304: None},
+    summary="The technician's open jobs (conditional: ETag / If-None-Match)",
+)
+def list_jobs(
+    request,
+    response: HttpResponse,
+    if_none_match: Annotated[str | None, Header(None, alias="If-None-Match", description="The ETag of the copy the client holds.")],
+):
+    """The calling technician's jobs in the field (assigned … on site), earliest appointment first —
+    what the "My jobs" page shows. The answer carries an ``ETag``; send it back as ``If-None-Match``
+    and, while the list is unchanged, the answer is ``304`` with no body, built from one indexed
+    read (decision 0048). Only technicians have a job list (403 for other roles)."""
+    user = request.auth
+    if not user.has_role(Role.TECHNICIAN):
+        raise PermissionDenied()
+    etag = job_stamps.jobs_etag(user=user, variant="api")
+    if etag is not None:
+        job_stamps.revalidate(response, etag)
+        if job_stamps.not_modified(request, etag) is not None:
+            return Status(304, None)
+    jobs = list(technician_open_jobs(user=user).select_related("region"))
+    visible = contact_visible_ids(user=user, customer_ids=[o.customer_id for o in jobs])
+    names = shown_customer_names(user=user, customers=[o.customer for o in jobs])
+    results = [order_out(o, user, full=o.customer_id in visible, customer_name=names[o.customer_id]) for o in jobs]
+    return JobsOut(count=len(results), results=results)
+
+
 @router.get("/{order_id}", response=OrderDetailOut)
 def get_order(request, order_id: Id):
     return _detail(order_id, request.auth)
 
 
-@router.post("", response={201: OrderDetailOut | OrderReceiptOut})
-def create_order(request, payload: OrderIn):
-    """Register an order: 201 with its detail, or — when it was routed outside the caller's scope
-    (another region's customer) — 201 with a receipt (``visible: false``). Refused: nothing saved."""
+@router.post("", response={201: OrderCreatedOut}, exclude_unset=True)
+def create_order(request, payload: OrderIn, expand: Expand = None):
+    """Register an order: 201 with what became of it (where it was routed, whether the caller can
+    still see it, the sentence to show); with ``?expand=detail`` the whole order too. Refused:
+    nothing saved."""
     data = OrderInput(
         customer_id=payload.customer_id,
         address_id=payload.address_id,
@@ -292,35 +404,42 @@ def create_order(request, payload: OrderIn):
     )
     order = order_create(actor=request.auth, data=data)
     visible, message = order_created_summary(order=order, user=request.auth)
-    if visible:
-        return Status(201, _detail(order.pk, request.auth))
-    receipt = OrderReceiptOut(
-        id=order.pk,
-        number=order.number,
-        status=order.status,
-        customer_id=order.customer_id,
-        region=order.region.name if order.region_id else None,
-        routed=order.outlet_id is not None,
-        visible=False,
-        message=message,
-    )
-    return Status(201, receipt)
+    created = {
+        "id": order.pk,
+        "number": order.number,
+        "status": order.status,
+        "version": order.version,
+        "customer_id": order.customer_id,
+        "region_id": order.region_id,
+        "region": order.region.name if order.region_id else None,
+        "outlet_id": order.outlet_id if visible else None,
+        "routed": order.outlet_id is not None,
+        "visible": visible,
+        "message": message,
+    }
+    if visible and expand == "detail":
+        created["detail"] = _detail(order.pk, request.auth)
+    return Status(201, OrderCreatedOut(**created))
 
 
-@router.post("/{order_id}/transitions", response=OrderDetailOut)
-def transition_order(request, order_id: Id, payload: TransitionIn):
+@router.post("/{order_id}/transitions", response=OrderChangeOut, exclude_unset=True)
+def transition_order(request, order_id: Id, payload: TransitionIn, expand: Expand = None):
+    """Take one step of the order's workflow; the answer says what it changed (``OrderChangeOut``),
+    the whole order with ``?expand=detail``."""
     if payload.action == "record_callback":
         # A callback is more than a status step (it is recorded, and a satisfied customer closes
         # the order): the same handler as POST /orders/{id}/callback (``orders.workflow.hooks``).
         data = {"satisfaction": payload.satisfaction or "", "problem_solved": payload.problem_solved, "comment": payload.reason}
     else:
         data = payload.dict(exclude={"action", "expected_version", "satisfaction", "problem_solved"}, exclude_none=True)
-    perform_action(order_id=order_id, action=payload.action, actor=request.auth, data=data, expected_version=payload.expected_version)
-    return _detail(order_id, request.auth)
+    return take_step(request, order_id=order_id, action=payload.action, data=data, expected_version=payload.expected_version, expand=expand)
 
 
-@router.post("/{order_id}/callback", response=OrderDetailOut)
-def record_callback(request, order_id: Id, payload: CallbackIn):
+@router.post("/{order_id}/callback", response=OrderChangeOut, exclude_unset=True)
+def record_callback(request, order_id: Id, payload: CallbackIn, expand: Expand = None):
+    """Record the customer's callback (a satisfied customer whose problem is solved closes the
+    order); the answer says what changed, the whole order with ``?expand=detail``."""
     data = payload.dict(exclude={"expected_version"})
-    perform_action(order_id=order_id, action="record_callback", actor=request.auth, data=data, expected_version=payload.expected_version)
-    return _detail(order_id, request.auth)
+    return take_step(
+        request, order_id=order_id, action="record_callback", data=data, expected_version=payload.expected_version, expand=expand
+    )

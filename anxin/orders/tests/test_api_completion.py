@@ -51,16 +51,26 @@ def payload(order, **extra) -> dict:
     return {**report, "expected_version": order.version, **extra}
 
 
-def test_completion_answers_the_order_detail(world):
+def test_completion_answers_what_changed(world):
     order = to_site(world, world.order())
     response = api(world.technician.user).post(f"/orders/{order.pk}/completion", payload(order, remarks="已完工"))
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["status"] == OrderStatus.COMPLETED and body["version"] == order.version + 1
-    assert body["history"][-1]["action"] == "complete"
-    assert body["lines"][0]["fault_code"] == world.fault_easy.code
+    assert body["status"] == OrderStatus.COMPLETED and body["version"] == order.version + 1 and body["action"] == "complete"
+    assert {"completed_at", "first_time_fix", "callback_deadline"} <= set(body) and body["first_time_fix"] is True
+    assert "detail" not in body and "lines" not in body
     report = CompletionReport.objects.get(order=order)
     assert report.remarks == "已完工" and report.signature.kind == "signature"
+
+
+def test_completion_answers_the_order_detail_when_asked(world):
+    order = to_site(world, world.order())
+    response = api(world.technician.user).post(f"/orders/{order.pk}/completion?expand=detail", payload(order))
+    assert response.status_code == 200, response.content
+    detail = response.json()["detail"]
+    assert detail["status"] == OrderStatus.COMPLETED and detail["version"] == order.version + 1
+    assert detail["history"][-1]["action"] == "complete"
+    assert detail["lines"][0]["fault_code"] == world.fault_easy.code
 
 
 def test_a_report_with_missing_items_is_400_naming_each(world):

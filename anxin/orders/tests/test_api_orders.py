@@ -8,7 +8,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
+from anxin.accounts.choices import OrgKind
+from anxin.accounts.models import OrgUnit
 from anxin.core.tests.apiclient import api, assert_error
 from anxin.customers.services import appliance_add
 from anxin.feedback.models import Callback
@@ -16,13 +19,14 @@ from anxin.orders.choices import OrderStatus
 from anxin.orders.models import StatusChange, WorkOrder
 from anxin.orders.tests.helpers import minimal_report
 from anxin.orders.workflow.services import order_transition
+from anxin.orders.worklist.selectors import order_created_summary
 
 
 def new_order(world, customer, **extra):
     return {"customer_id": customer.pk, "lines": [{"product_model_id": world.model.pk, "symptom": "不制冷"}], **extra}
 
 
-def test_create_routes_and_answers_the_detail(world):
+def test_create_routes_and_answers_what_became_of_the_order(world):
     customer = world.customer()
     start = timezone.now() + timedelta(days=1)
     payload = new_order(
@@ -35,16 +39,35 @@ def test_create_routes_and_answers_the_detail(world):
     response = api(world.agent).post("/orders", payload)
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["number"].startswith("WO")
-    assert body["status"] == "routed"
-    assert body["outlet_id"] == world.outlet.pk
-    assert body["priority"] == "urgent"
-    assert body["channel"] == "api"
-    assert body["version"] == 2
-    assert [h["to_status"] for h in body["history"]] == ["created", "routed"]
-    assert body["lines"][0]["product_model"] == world.model.code
     order = WorkOrder.objects.get(pk=body["id"])
-    assert order.created_by == world.agent
+    assert order.created_by == world.agent and order.priority == "urgent" and order.channel == "api"
+    # The slim answer (decision 0049): no detail unless asked for.
+    assert body == {
+        "id": order.pk,
+        "number": order.number,
+        "status": "routed",
+        "version": 2,
+        "customer_id": customer.pk,
+        "region_id": world.region.pk,
+        "region": world.region.name,
+        "outlet_id": world.outlet.pk,
+        "routed": True,
+        "visible": True,
+        "message": order_created_summary(order=order, user=world.agent)[1],
+    }
+
+
+def test_create_answers_the_detail_when_asked(world):
+    response = api(world.agent).post("/orders?expand=detail", new_order(world, world.customer(), priority="urgent"))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "routed" and body["outlet_id"] == world.outlet.pk
+    detail = body["detail"]
+    assert detail["id"] == body["id"] and detail["version"] == body["version"] == 2
+    assert detail["priority"] == "urgent"
+    assert detail["channel"] == "api"
+    assert [h["to_status"] for h in detail["history"]] == ["created", "routed"]
+    assert detail["lines"][0]["product_model"] == world.model.code
 
 
 def test_create_with_an_appliance_line_sets_the_warranty(world):
@@ -52,10 +75,10 @@ def test_create_with_an_appliance_line_sets_the_warranty(world):
     appliance = appliance_add(
         actor=world.agent, customer=customer, product_model=world.model, purchase_date=timezone.localdate() - timedelta(days=30)
     )
-    response = api(world.agent).post("/orders", {"customer_id": customer.pk, "lines": [{"appliance_id": appliance.pk}]})
+    response = api(world.agent).post("/orders?expand=detail", {"customer_id": customer.pk, "lines": [{"appliance_id": appliance.pk}]})
     assert response.status_code == 201
-    assert response.json()["lines"][0]["in_warranty"] is True
-    assert response.json()["lines"][0]["appliance_id"] == appliance.pk
+    assert response.json()["detail"]["lines"][0]["in_warranty"] is True
+    assert response.json()["detail"]["lines"][0]["appliance_id"] == appliance.pk
 
 
 def test_create_validation_names_the_fields_and_saves_nothing(world):
@@ -177,10 +200,87 @@ def test_transition_answers_the_new_state(world):
         f"/orders/{order.pk}/transitions", {"action": "assign", "technician": world.technician.pk, "expected_version": order.version}
     )
     assert response.status_code == 200, response.content
+    # What changed and nothing else (decision 0049): the step set the technician.
+    assert response.json() == {
+        "id": order.pk,
+        "number": order.number,
+        "status": "assigned",
+        "version": order.version + 1,
+        "action": "assign",
+        "technician_id": world.technician.pk,
+    }
+
+
+def test_transition_answers_each_field_the_step_set(world):
+    order = world.order()
+    client = api(world.dispatcher)
+    body = client.post(f"/orders/{order.pk}/transitions", {"action": "accept"}).json()
+    assert set(body) == {"id", "number", "status", "version", "action", "accepted_at"}
+    assert body["status"] == "accepted" and body["action"] == "accept"
+    # (JSON keeps milliseconds)
+    assert abs(parse_datetime(body["accepted_at"]) - WorkOrder.objects.get(pk=order.pk).accepted_at) < timedelta(milliseconds=1)
+    client.post(f"/orders/{order.pk}/transitions", {"action": "assign", "technician": world.technician.pk})
+    start = timezone.now() + timedelta(days=2)
+    window = {"appointment_start": start.isoformat(), "appointment_end": (start + timedelta(hours=2)).isoformat()}
+    body = api(world.users["technician"]).post(f"/orders/{order.pk}/transitions", {"action": "confirm", **window}).json()
+    assert body["status"] == "confirmed"
+    assert {"appointment_start", "appointment_end", "visit_deadline"} <= set(body)
+    assert "technician_id" not in body and "outlet_id" not in body  # not set by this step
+    order.refresh_from_db()
+    assert body["version"] == order.version
+    # A reroute takes the technician away: the answer says so with a null.
+    other = OrgUnit.objects.create(kind=OrgKind.OUTLET, parent=world.region, code="O-HZ-02", name="拱墅网点", city="杭州市")
+    body = api(world.agent).post(f"/orders/{order.pk}/transitions", {"action": "reroute", "outlet": other.pk, "reason": "客户搬家"}).json()
+    assert body["status"] == "routed"
+    assert body["outlet_id"] == other.pk
+    assert body["technician_id"] is None
+
+
+def test_transition_answers_the_detail_when_asked(world):
+    order = world.order()
+    response = api(world.dispatcher).post(
+        f"/orders/{order.pk}/transitions?expand=detail", {"action": "assign", "technician": world.technician.pk}
+    )
+    assert response.status_code == 200, response.content
     body = response.json()
-    assert body["status"] == "assigned"
     assert body["technician_id"] == world.technician.pk
-    assert body["version"] == order.version + 1
+    detail = body["detail"]
+    assert detail["status"] == "assigned" and detail["version"] == body["version"]
+    assert detail["technician"] == world.technician.name
+    assert [h["to_status"] for h in detail["history"]] == ["created", "routed", "assigned"]
+    assert "lines" in detail and "actions" in detail
+
+
+def test_the_slim_answer_reads_nothing_back(world):
+    from anxin.accounts.services import api_token_create
+
+    order = world.order()
+    _token, raw = api_token_create(actor=world.hq_manager, user=world.dispatcher, name="t")
+    with CaptureQueriesContext(connection) as ctx:
+        response = api(token=raw).post(f"/orders/{order.pk}/transitions", {"action": "accept"})
+    assert response.status_code == 200, response.content
+    reads = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT")]
+    # The step's own locked read of the order, nothing re-read for the answer (lines, history…).
+    assert any('FROM "orders_workorder"' in sql for sql in reads)
+    assert not [sql for sql in reads if "orders_statuschange" in sql or "orders_orderline" in sql]
+    with CaptureQueriesContext(connection) as ctx:
+        api(token=raw).post(
+            f"/orders/{world.order(customer=world.customer(name='乙', phone='13700000003')).pk}/transitions?expand=detail",
+            {"action": "accept"},
+        )
+    assert any("orders_statuschange" in q["sql"] and q["sql"].startswith("SELECT") for q in ctx.captured_queries)
+
+
+def test_a_step_that_leaves_the_scope_still_answers(world):
+    # The outlet rejects the order: it leaves the outlet's scope; the answer is still what changed
+    # (before, re-reading the detail through the scope answered 404 to a step that was taken).
+    order = world.order()
+    response = api(world.dispatcher).post(f"/orders/{order.pk}/transitions?expand=detail", {"action": "reject", "reason": "超出服务范围"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "rejected"
+    order.refresh_from_db()
+    assert order.status == OrderStatus.REJECTED
 
 
 def test_stale_expected_version_is_409_and_changes_nothing(world):
@@ -231,9 +331,14 @@ def test_callback_satisfied_closes_the_order(world):
     )
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["status"] == "closed"
+    # Both steps of the call in one answer: the callback set the satisfaction, the close its time.
+    assert body["status"] == "closed" and body["action"] == "record_callback"
     assert body["satisfaction"] == "satisfied"
-    assert [h["to_status"] for h in body["history"]][-2:] == ["callback_done", "closed"]
+    assert body["closed_at"] is not None
+    assert body["version"] == order.version + 2
+    assert "detail" not in body
+    history = StatusChange.objects.filter(order=order).order_by("pk").values_list("to_status", flat=True)
+    assert list(history)[-2:] == ["callback_done", "closed"]
     callback = Callback.objects.get(order=order)
     assert callback.agent == world.callback_agent
     assert callback.comment == "师傅很专业"

@@ -117,15 +117,18 @@ def test_api_order_for_another_regions_customer(world, persona):
     # Routed to the outlet of the customer's region, whoever registered it.
     assert order.region == world.other_region and order.outlet == world.other_outlet and order.status == OrderStatus.ROUTED
     if expected == "detail":
-        assert body["outlet_id"] == world.other_outlet.pk and [h["to_status"] for h in body["history"]] == ["created", "routed"]
+        assert body["visible"] is True and body["outlet_id"] == world.other_outlet.pk
         assert api(user).get(f"/orders/{order.pk}").status_code == 200
     else:
         assert body == {
             "id": order.pk,
             "number": order.number,
             "status": "routed",
+            "version": order.version,
             "customer_id": customer.pk,
+            "region_id": world.other_region.pk,
             "region": world.other_region.name,
+            "outlet_id": None,  # the other region's outlet is not the caller's to see
             "routed": True,
             "visible": False,
             "message": body["message"],
@@ -133,6 +136,14 @@ def test_api_order_for_another_regions_customer(world, persona):
         assert order.number in body["message"] and world.other_region.name in body["message"]
         assert world.other_outlet.name not in body["message"]  # only what the caller may see
         assert_error(api(user).get(f"/orders/{order.pk}"), 404)  # consistent with the receipt
+
+
+def test_api_detail_is_never_given_for_an_order_out_of_scope(world):
+    customer = with_appliance(world, world.customer(name="李雷", phone="13900009999", address=NANJING))
+    response = api(world.agent).post("/orders?expand=detail", payload(customer))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["visible"] is False and body["outlet_id"] is None and "detail" not in body
 
 
 def test_api_retry_with_the_same_key_replays_the_receipt_and_creates_one_order(world):

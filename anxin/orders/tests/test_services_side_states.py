@@ -109,11 +109,13 @@ def test_api_create_of_a_return_answers_pending_approval(world):
         "return_kind": "return",
         "lines": [{"appliance_id": appliance.pk}],
     }
-    response = api(world.agent).post("/orders", payload)
+    response = api(world.agent).post("/orders?expand=detail", payload)
     assert response.status_code == 201, response.content
     body = response.json()
-    assert (body["status"], body["approval"], body["return_kind"]) == ("pending_approval", "pending", "return")
-    assert body["lines"][0]["warranty_basis"] == "policy"
+    assert (body["status"], body["routed"], body["outlet_id"]) == ("pending_approval", False, None)
+    detail = body["detail"]
+    assert (detail["status"], detail["approval"], detail["return_kind"]) == ("pending_approval", "pending", "return")
+    assert detail["lines"][0]["warranty_basis"] == "policy"
     error = assert_error(api(world.agent).post("/orders", {**payload, "return_kind": ""}), 400, "invalid", fields=("return_kind",))
     assert error["fields"]["return_kind"]
 

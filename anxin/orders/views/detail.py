@@ -34,6 +34,7 @@ from anxin.customers.models import Customer
 from anxin.customers.selectors import contact_visible, dealer_card_for, mask_address, mask_phone
 from anxin.network.models import Technician
 from anxin.network.selectors import outlets_covering, technicians_for_order
+from anxin.orders import job_stamps
 from anxin.orders.choices import Channel, HazardType, OrderType
 from anxin.orders.completion.report import completion_summary
 from anxin.orders.models import OrderLine, WorkOrder
@@ -502,9 +503,28 @@ def _jobs_context(request, *, failed_order: int | None = None, posted=None) -> d
     }
 
 
+def _jobs_etag(request, stamp, *, fragment: bool) -> str | None:
+    """The ETag of the page (or of its list, the htmx refresh) as this request's CSRF secret makes it:
+    the forms carry the CSRF token, so a new secret (a new login) makes a new page."""
+    variant = ("list" if fragment else "page", request.META.get("CSRF_COOKIE", ""))
+    return job_stamps.jobs_etag(user=request.user, variant=":".join(variant), stamp=stamp)
+
+
 @login_required
 @require_GET
 def technician_jobs(request):
+    """The technician's jobs; ``?part=list`` is the list alone (the page refreshes it every 30 s).
+    Both answer ``304`` to a conditional GET while the job list is unchanged (decision 0048)."""
     if not request.user.has_role(Role.TECHNICIAN):
         raise PermissionDenied
-    return render(request, "orders/jobs.html", _jobs_context(request))
+    fragment = request.GET.get("part") == "list"
+    # A page with a one-time message (after an action) is built afresh and not kept: it shows it.
+    stamp = None if len(messages.get_messages(request)) else job_stamps.jobs_stamp(user=request.user)
+    if stamp is not None:
+        unchanged = job_stamps.not_modified(request, _jobs_etag(request, stamp, fragment=fragment))
+        if unchanged is not None:
+            return unchanged
+    template = "orders/partials/jobs_list.html" if fragment else "orders/jobs.html"
+    response = render(request, template, _jobs_context(request))
+    # Tagged after rendering: the first page of a session creates the CSRF secret its forms carry.
+    return job_stamps.revalidate(response, _jobs_etag(request, stamp, fragment=fragment)) if stamp is not None else response

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 from anxin.accounts.choices import OrgKind, Role
 from anxin.accounts.models import OrgUnit
 from anxin.core.limits import parse_id
+from anxin.core.replicas import replica_reads
 from anxin.core.services import activity_record
 from anxin.customers.selectors import mask_address, shown_customer_names
 from anxin.network.models import Technician
@@ -172,24 +173,26 @@ def _export_rows(qs, now):
     def when(value):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
-    for order in qs.iterator(chunk_size=1000):
-        _decorate_row(order, now)
-        yield [
-            order.number or "",
-            order.customer.name,
-            order.address.district,
-            order.masked_address,
-            order.get_order_type_display(),
-            order.line_count,
-            order.get_status_display(),
-            order.sla_label,
-            when(order.visit_deadline),
-            order.outlet.name if order.outlet else "",
-            order.technician.name if order.technician else "",
-            when(order.appointment_start),
-            when(order.appointment_end),
-            when(order.created_at),
-        ]
+    # An export may lag the primary by the replica's delay (docs/scaling.md).
+    with replica_reads():
+        for order in qs.iterator(chunk_size=1000):
+            _decorate_row(order, now)
+            yield [
+                order.number or "",
+                order.customer.name,
+                order.address.district,
+                order.masked_address,
+                order.get_order_type_display(),
+                order.line_count,
+                order.get_status_display(),
+                order.sla_label,
+                when(order.visit_deadline),
+                order.outlet.name if order.outlet else "",
+                order.technician.name if order.technician else "",
+                when(order.appointment_start),
+                when(order.appointment_end),
+                when(order.created_at),
+            ]
 
 
 @login_required
@@ -201,7 +204,8 @@ def order_export(request):
     if fmt not in ("csv", "xlsx"):
         raise Http404
     _form, filters, _queue_, qs, _outlets = _queue(request)
-    count = qs.count()
+    with replica_reads():
+        count = qs.count()
     limit = int(getattr(settings, "ANXIN_EXPORT_MAX_ROWS", 20000))
     if count > limit:
         messages.error(

@@ -21,8 +21,10 @@ from anxin.accounts.choices import Role
 from anxin.core.statemachine import SYSTEM, Machine, Transition
 from anxin.orders.choices import OrderStatus as S
 from anxin.orders.choices import OrderType
+from anxin.orders.job_stamps import jobs_changed
 from anxin.orders.models import StatusChange, WorkOrder
 from anxin.orders.workflow import steps
+from anxin.orders.workflow.changes import loaded_value, note_step
 
 __all__ = ["ORDER_MACHINE", "SYSTEM", "TRANSITIONS", "OrderTransition", "available_actions", "role_of"]
 
@@ -268,6 +270,9 @@ def role_of(user) -> str:
 
 
 def _record(order: WorkOrder, step) -> None:
+    """Record a step taken, in its transaction: the status change row; the job list of the
+    technician who had the order and of the one who has it now moves on (``orders.job_stamps``,
+    decision 0048); and what the step set, for the caller's answer (``orders.workflow.changes``)."""
     StatusChange.objects.create(
         order=order,
         action=step.action,
@@ -277,6 +282,8 @@ def _record(order: WorkOrder, step) -> None:
         reason=step.reason,
         data=step.recorded,
     )
+    jobs_changed((loaded_value(order, "technician_id"), order.technician_id))
+    note_step(order)
 
 
 ORDER_MACHINE = Machine(

@@ -204,9 +204,9 @@ def test_dealer_cannot_order_at_an_archive_address(world, archived):
     agent_appliance = archived.appliances.get(serial="AGENT-SN-9")
     response = dealer.post("/orders", {"customer_id": archived.pk, "lines": [{"appliance_id": agent_appliance.pk}]})
     assert response.status_code == 400 and "lines.0.appliance" in response.json()["error"]["fields"]
-    response = dealer.post("/orders", {"customer_id": archived.pk, "lines": [{"appliance_id": body["appliance_ids"][0]}]})
+    response = dealer.post("/orders?expand=detail", {"customer_id": archived.pk, "lines": [{"appliance_id": body["appliance_ids"][0]}]})
     assert response.status_code == 201, response.content
-    assert response.json()["address"] == TYPED  # its own address by default
+    assert response.json()["detail"]["address"] == TYPED  # its own address by default
 
 
 def test_group_and_vip_filters_reveal_nothing_to_a_dealer(world, archived):

@@ -139,12 +139,14 @@ def test_pop_for_unknown_caller_offers_new_customer(world, client, pbx_token):
     assert 'value="13700001111"' in resp.content.decode()
 
 
-def test_agent_pages_poll_for_the_pop(world, client):
+def test_agent_pages_wait_on_the_pop_stream_and_poll_nothing(world, client):
     client.force_login(world.agent)
     html = client.get(reverse("home")).content.decode()
-    assert 'hx-trigger="every 1s"' in html and reverse("screen_pop") in html
+    assert f'sse-connect="{reverse("screen_pop_stream")}"' in html and 'sse-swap="pop"' in html
+    assert "vendor/htmx-ext-sse.min.js" in html
+    assert f'hx-get="{reverse("screen_pop")}' not in html  # the pop is not polled: no request per second (decision 0051)
     client.force_login(world.dispatcher)
-    assert reverse("screen_pop") not in client.get(reverse("home")).content.decode()
+    assert reverse("screen_pop_stream") not in client.get(reverse("home")).content.decode()
 
 
 def _call(world, call_id="C-1"):
