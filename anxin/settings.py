@@ -329,6 +329,9 @@ if ANXIN_POP_BROKER == "redis" and not REDIS_URL:
 ANXIN_POP_CHANNEL = env_str("ANXIN_POP_CHANNEL", "anxin:screen-pop")
 ANXIN_POP_HEARTBEAT_SECONDS = env_int("ANXIN_POP_HEARTBEAT_SECONDS", 20)  # a comment every N s keeps the stream open
 ANXIN_POP_STREAM_SECONDS = env_int("ANXIN_POP_STREAM_SECONDS", 300)  # a stream ends after N s; the browser reconnects
-for _name in ("ANXIN_POP_HEARTBEAT_SECONDS", "ANXIN_POP_STREAM_SECONDS"):
+# At most N streams of one process read the database at once (each look takes a connection): 2,000
+# agents reconnecting together must not exceed PostgreSQL's max_connections.
+ANXIN_POP_LOOKS_AT_ONCE = env_int("ANXIN_POP_LOOKS_AT_ONCE", 8)
+for _name in ("ANXIN_POP_HEARTBEAT_SECONDS", "ANXIN_POP_STREAM_SECONDS", "ANXIN_POP_LOOKS_AT_ONCE"):
     if globals()[_name] < 1:
         raise EnvError(f"{_name} must be at least 1")

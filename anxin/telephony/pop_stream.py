@@ -17,6 +17,7 @@ server: it holds one server thread per open page, fine for one person, not for a
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 
@@ -53,6 +54,18 @@ def _shown(call: Call | None) -> str:
 def frame(event: str, data: str, event_id: str) -> bytes:
     lines = "".join(f"data: {line}\n" for line in (data.splitlines() or [""]))
     return f"id: {event_id}\nevent: {event}\n{lines}\n".encode()
+
+
+# Looks of one process's streams at once: ``ANXIN_POP_LOOKS_AT_ONCE`` per event loop (ASGI) or per
+# process (WSGI threads). A look holds a database connection; the others wait their turn.
+_loop_looks: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+_thread_looks = threading.BoundedSemaphore(settings.ANXIN_POP_LOOKS_AT_ONCE)
+
+
+def _looks_of(loop: asyncio.AbstractEventLoop) -> asyncio.Semaphore:
+    if loop not in _loop_looks:
+        _loop_looks[loop] = asyncio.Semaphore(settings.ANXIN_POP_LOOKS_AT_ONCE)
+    return _loop_looks[loop]
 
 
 def _release_db() -> None:
@@ -106,7 +119,8 @@ class PopStream:
             while True:
                 if look:
                     waiter.reset()
-                    data = self.look()
+                    with _thread_looks:
+                        data = self.look()
                     if data == END:
                         return
                     if data:
@@ -135,7 +149,8 @@ class PopStream:
             while True:
                 if look:
                     waiter.reset()
-                    data = await look_db()
+                    async with _looks_of(loop):
+                        data = await look_db()
                     if data == END:
                         return
                     if data:

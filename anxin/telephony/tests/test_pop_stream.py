@@ -301,3 +301,49 @@ def test_dismiss_is_announced(world):
         assert waiter.wait(0)
     finally:
         pop_push.broker().unsubscribe(waiter)
+
+
+@pytest.mark.django_db(transaction=False)
+def test_streams_of_one_process_look_at_the_database_a_few_at_a_time(monkeypatch, settings):
+    """2,000 agents reconnecting at once must not open 2,000 database connections: each stream's look
+    (in its request's own thread, as under Django's ASGI handler) waits for one of
+    ``ANXIN_POP_LOOKS_AT_ONCE`` turns of its process."""
+    import threading
+    import time
+
+    from asgiref.sync import ThreadSensitiveContext
+
+    settings.ANXIN_POP_LOOKS_AT_ONCE = 2
+    monkeypatch.setattr(pop_stream, "_loop_looks", {})
+    lock = threading.Lock()
+    now = {"running": 0, "peak": 0}
+
+    def slow_look(self):
+        with lock:
+            now["running"] += 1
+            now["peak"] = max(now["peak"], now["running"])
+        time.sleep(0.05)
+        with lock:
+            now["running"] -= 1
+        return b"data: pop\n\n"
+
+    monkeypatch.setattr(pop_stream.PopStream, "look", slow_look)
+
+    def stream(agent: int) -> pop_stream.PopStream:
+        s = object.__new__(pop_stream.PopStream)
+        s.broker, s.addresses, s.heartbeat, s.lifetime = pop_push.LocalBroker(), (f"agent:{agent}",), 5, 5
+        return s
+
+    async def connect(agent: int) -> bytes:
+        async with ThreadSensitiveContext():  # a request of its own, with its own thread
+            frames = stream(agent).aframes()
+            assert await frames.__anext__() == pop_stream.RETRY
+            first = await frames.__anext__()
+            await frames.aclose()
+            return first
+
+    async def everyone():
+        return await asyncio.gather(*(connect(agent) for agent in range(6)))
+
+    assert asyncio.run(everyone()) == [b"data: pop\n\n"] * 6
+    assert now["peak"] == 2

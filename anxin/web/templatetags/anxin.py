@@ -119,6 +119,6 @@ def sla_clock(state, label, deadline, risk_at=None) -> str:
 def time_window(start, end) -> str:
     """An appointment window, ``12-04 14:00–16:00`` (the end's date only when it is another day)."""
     if not start:
-        return format_html('<span class="muted">—</span>')
+        return format_html('<span class="muted">{}</span>', "—")
     same_day = _date(end, "Ymd") == _date(start, "Ymd")
     return format_html('<span class="mono">{}–{}</span>', _date(start, "m-d H:i"), _date(end, "H:i" if same_day else "m-d H:i"))
