@@ -236,7 +236,7 @@ def _dealer_search(*, user, unit, q: str, limit: int) -> SearchResult:
 
     result = SearchResult(query=q)
     matches = dealer_customer_matches(user=user, unit=unit, q=q, limit=limit)
-    by_id = Customer.objects.visible_to(user).filter(pk__in=[cid for cid, _m in matches]).prefetch_related("phones", "addresses").in_bulk()
+    by_id = Customer.objects.visible_among(user, [cid for cid, _m in matches]).prefetch_related("phones", "addresses").in_bulk()
     for cid, matched in matches:
         if cid in by_id:
             result.hits.append(Hit(customer=by_id[cid], score=100, matched=matched))
@@ -260,7 +260,6 @@ def customer_search(*, user, q: str, limit: int = 20) -> SearchResult:
     if unit is not None:
         return _dealer_search(user=user, unit=unit, q=q, limit=limit)
 
-    visible = Customer.objects.visible_to(user)
     scores: dict[int, tuple[int, str, str]] = {}
 
     def consider(cid: int, score: int, matched: str, text: str) -> None:
@@ -287,7 +286,7 @@ def customer_search(*, user, q: str, limit: int = 20) -> SearchResult:
     if _archive_wide(user):
         allowed = candidates  # the final fetch below drops merged customers
     else:
-        allowed = set(visible.filter(pk__in=candidates).values_list("pk", flat=True))
+        allowed = set(Customer.objects.visible_among(user, candidates).values_list("pk", flat=True))
     for kind, condition, _base in plans:
         if len(found[kind]) == CANDIDATES_PER_KIND and len(allowed) < CANDIDATES_PER_KIND and not _archive_wide(user):
             found[kind] = scan(kind, condition, scope_ids_q("customer_id", Customer, user))
@@ -304,7 +303,7 @@ def customer_search(*, user, q: str, limit: int = 20) -> SearchResult:
             consider(cid, source.score, source.name, text)
 
     ids = sorted(scores, key=lambda cid: (-scores[cid][0], -cid))
-    customers = visible.filter(pk__in=ids[: limit + 10]).prefetch_related("phones", "addresses")
+    customers = Customer.objects.visible_among(user, ids[: limit + 10]).prefetch_related("phones", "addresses")
     by_id = {c.pk: c for c in customers}
     for cid in ids:
         if cid in by_id and len(result.hits) < limit:

@@ -65,3 +65,28 @@ def test_the_outlet_finds_its_customer_behind_a_full_page_of_others(world, archi
     assert found == {archive["at_outlet"].pk, archive["walk_in"].pk}
     found = {hit.customer.pk for hit in customer_search(user=world.users["technician"], q="王芳").hits}
     assert found == {archive["at_outlet"].pk}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_visible_among_is_the_scope_cut_to_the_ids(world, archive, role):
+    # The search's candidate check and final fetch probe each path for just the candidates; what
+    # they keep is exactly ``visible_to`` cut to those ids, merged duplicates dropped.
+    user = world.users[role]
+    merged = Customer.objects.filter(pk=archive["home"].pk)
+    merged.update(merged_into=archive["at_outlet"])
+    every = set(Customer.objects.values_list("pk", flat=True))
+    for ids in (every, {archive["at_outlet"].pk, archive["walk_in"].pk, archive["home"].pk}, {archive["elsewhere"].pk}, set()):
+        expected = set(Customer.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+        assert set(Customer.objects.visible_among(user, ids).values_list("pk", flat=True)) == expected
+    assert archive["home"].pk not in set(Customer.objects.visible_among(user, every).values_list("pk", flat=True))
+
+
+def test_visible_among_reads_only_the_candidates_access_rows(world, archive):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        list(Customer.objects.visible_among(world.dispatcher, [archive["at_outlet"].pk]))
+    access = [q["sql"] for q in queries.captured_queries if "customer_access" in q["sql"].lower() or "customeraccess" in q["sql"].lower()]
+    assert len(access) == 1
+    assert f"IN ({archive['at_outlet'].pk})" in access[0].replace("'", "")
