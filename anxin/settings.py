@@ -197,14 +197,14 @@ CELERY_TIMEZONE = TIME_ZONE
 # Shared between processes (gunicorn workers, the periodic runner): e.g. one-time SMS codes.
 # Redis in production; the embedded default keeps entries in files under var/ (no server needed).
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "anxin.core.cache.ReusingRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}}
 # Identity — sessions, the user behind a session or an API token — is read on every request, so it
 # comes from a cache of its own (decision 0050): the rows stay in the database (sessions are
 # cached_db), so a full embedded cache that culls entries loses only copies, never an SMS code.
 if REDIS_URL:
-    CACHES["identity"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "identity"}
+    CACHES["identity"] = {"BACKEND": "anxin.core.cache.ReusingRedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "identity"}
 else:
     CACHES["identity"] = {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",

@@ -225,7 +225,7 @@ def order_export(request):
 @require_GET
 def order_tab_counts(request):
     """The queue tabs with their bounded counts (loaded by the list page after it has rendered)."""
-    queue, _qs = queues.queue_orders(request.user, request.GET.get("queue", ""))
+    queue = queues.queue_for(request.user, request.GET.get("queue", ""))
     tabs = queues.queues_for(request.user)
     counts = queues.tab_counts(request.user, tabs, now=timezone.now())
     return render(

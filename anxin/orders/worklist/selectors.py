@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +14,13 @@ from anxin.core.lookups import prefix_q
 from anxin.orders.choices import FIELD_STATUSES, OPEN_STATUSES, OrderStatus
 from anxin.orders.models import OrderLine, WorkOrder
 from anxin.orders.sla.clocks import SLA_STATES, callback_state_q, visit_state_q, with_sla
+
+
+def shown_lines() -> Prefetch:
+    """An order's lines with the product model, its category and the fault code a list or job card
+    shows: one query, joined, rather than a prefetch per level."""
+    return Prefetch("lines", queryset=OrderLine.objects.select_related("product_model__category", "fault_code"))
+
 
 URGENCY = (F("open_visit_deadline").asc(nulls_last=True), "-created_at", "-id")
 
@@ -82,7 +89,7 @@ def order_list(
     qs = with_sla(
         WorkOrder.objects.visible_to(user)
         .select_related("customer", "address", "region", "outlet", "technician")
-        .prefetch_related("lines__product_model__category", "lines__fault_code"),
+        .prefetch_related(shown_lines()),
         now,
     )
     if status == "open":
@@ -166,7 +173,7 @@ def technician_open_jobs(*, user):
         WorkOrder.objects.visible_to(user)
         .filter(technician__user=user, status__in=FIELD_STATUSES)
         .select_related("customer", "address", "outlet", "technician")
-        .prefetch_related("customer__phones", "lines__product_model__category", "lines__fault_code")
+        .prefetch_related("customer__phones", shown_lines())
         .order_by(F("appointment_start").asc(nulls_last=True), "created_at", "id")
     )
 
