@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from anxin.orders.templatetags.order_rows import _e
 from anxin.web.templatetags.anxin import _date, sla_clock, status_badge, time_window
+from anxin.web.templatetags.anxin import esc as _e
 
 register = template.Library()
 

@@ -7,20 +7,14 @@ the one the list template had; ``tests/test_order_rows.py`` holds the two equal.
 
 from __future__ import annotations
 
-import html
-
 from django import template
 from django.urls import reverse
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 
 from anxin.web.templatetags.anxin import _date, sla_clock, status_badge, time_window
+from anxin.web.templatetags.anxin import esc as _e
 
 register = template.Library()
-
-
-def _e(value) -> str:
-    # What ``{{ value }}`` prints, without the lazy-argument checks of Django's ``escape`` per cell.
-    return value if isinstance(value, SafeString) else html.escape(str(value))
 
 
 def order_row(order, *, bulk: bool) -> str:
