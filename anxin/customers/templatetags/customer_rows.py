@@ -6,19 +6,19 @@ markup is the one ``customers/customer_list.html`` had; ``test_customer_rows.py`
 from __future__ import annotations
 
 from django import template
-from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from anxin.web.templatetags.anxin import _date
+from anxin.web.templatetags.anxin import _date, pk_url
 from anxin.web.templatetags.anxin import esc as _e
 
 register = template.Library()
 
 
-def customer_row(row, *, search: bool) -> str:
+def customer_row(row, *, search: bool, detail_url=None) -> str:
     """One ``<tr>`` for a ``views.CustomerRow`` (a page's or a search's; a dealer's rows are partial)."""
     c, address = row.customer, row.address
+    detail_url = detail_url or pk_url("customer_detail")
     name = _e(row.name_html) if row.name_html else _e(row.name or "—")
     vip = ' <span class="badge vip">VIP</span>' if c.is_vip and not row.partial else ""
     phone = _e(row.phone_html) if row.phone_html else _e(row.phones[0] if row.phones else "—")
@@ -36,7 +36,7 @@ def customer_row(row, *, search: bool) -> str:
         matched = f'<td data-matched="{_e(row.matched)}"><span class="badge light">{_e(row.matched_label)}</span>{extra}</td>'
     return (
         f'<tr data-customer="{c.pk}">'
-        f'<td><a href="{reverse("customer_detail", args=[c.pk])}">{name}</a>{vip}</td>'
+        f'<td><a href="{detail_url(c.pk)}">{name}</a>{vip}</td>'
         f"<td>{'—' if row.partial else _e(c.get_group_display())}</td>"
         f'<td class="mono">{phone}{more}</td>'
         f'<td class="wrap">{shown}{review}</td>'
@@ -50,4 +50,5 @@ def customer_row(row, *, search: bool) -> str:
 @register.simple_tag
 def customer_rows(rows, search) -> str:
     """The list's ``<tr>`` rows; with the "matched" column when ``search`` is set."""
-    return mark_safe("\n".join(customer_row(row, search=bool(search)) for row in rows))  # noqa: S308 — every value is escaped by _e
+    detail_url = pk_url("customer_detail")
+    return mark_safe("\n".join(customer_row(row, search=bool(search), detail_url=detail_url) for row in rows))  # noqa: S308 — every value is escaped by _e

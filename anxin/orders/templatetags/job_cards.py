@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from anxin.web.templatetags.anxin import _date, sla_clock, status_badge, time_window
+from anxin.web.templatetags.anxin import _date, pk_url, sla_clock, status_badge, time_window
 from anxin.web.templatetags.anxin import esc as _e
 
 register = template.Library()
@@ -71,9 +71,10 @@ def _side(job) -> str:
     return f'<div class="job-side small" data-side-steps>{links}</div>'
 
 
-def job_card(job, *, csrf: str, jobs_url: str, error=None) -> str:
+def job_card(job, *, csrf: str, jobs_url: str, error=None, detail_url=None) -> str:
     """One ``<article>`` for ``job`` as the job list decorates it (``line_list``, ``phone``,
     ``sla_state`` / ``sla_label``, ``next_step`` / ``next_step_url``, ``side_steps``, ``failed``)."""
+    detail_url = detail_url or pk_url("order_detail")
     count = len(job.line_list)
     lines_badge = f" ×{count}" if count > 1 else ""
     vip = '<span class="badge vip">VIP</span>' if job.is_vip else ""
@@ -92,7 +93,7 @@ def job_card(job, *, csrf: str, jobs_url: str, error=None) -> str:
         f'<div class="job-customer">{_e(job.customer.name)}{phone}</div>'
         f'<ul class="job-lines">{_lines(job)}</ul>'
         f"{description}{_step(job, csrf=csrf, jobs_url=jobs_url)}{_errors(job, error)}{_side(job)}"
-        f'<a class="job-more small" href="{reverse("order_detail", args=[job.pk])}">{_e(_("Order details"))} ›</a>'
+        f'<a class="job-more small" href="{detail_url(job.pk)}">{_e(_("Order details"))} ›</a>'
         "</article>"
     )
 
@@ -102,4 +103,5 @@ def job_cards(context, jobs) -> str:
     """The cards of ``jobs``, with the page's CSRF token, job-list address and failed step's errors."""
     csrf = get_token(context["request"])
     jobs_url, error = context.get("jobs_url", ""), context.get("error")
-    return mark_safe("".join(job_card(job, csrf=csrf, jobs_url=jobs_url, error=error) for job in jobs))  # noqa: S308 — every value is escaped by _e or is a tag's safe output
+    detail_url = pk_url("order_detail")
+    return mark_safe("".join(job_card(job, csrf=csrf, jobs_url=jobs_url, error=error, detail_url=detail_url) for job in jobs))  # noqa: S308 — every value is escaped by _e or is a tag's safe output

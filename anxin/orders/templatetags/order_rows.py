@@ -8,19 +8,19 @@ the one the list template had; ``tests/test_order_rows.py`` holds the two equal.
 from __future__ import annotations
 
 from django import template
-from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from anxin.web.templatetags.anxin import _date, sla_clock, status_badge, time_window
+from anxin.web.templatetags.anxin import _date, pk_url, sla_clock, status_badge, time_window
 from anxin.web.templatetags.anxin import esc as _e
 
 register = template.Library()
 
 
-def order_row(order, *, bulk: bool) -> str:
+def order_row(order, *, bulk: bool, detail_url=None) -> str:
     """One ``<tr>`` of the order list for ``order`` as the list view decorates it (``masked_address``,
     ``sla_state`` / ``sla_label``, ``age_label``, ``customer_shown``, ``line_count``)."""
     pk, number, address, technician = order.pk, _e(order.number), order.address, order.technician
+    detail_url = detail_url or pk_url("order_detail")
     masked = _e(order.masked_address)
     check = f'<td><input type="checkbox" name="ids" value="{pk}" data-bulk-id aria-label="{number}"></td>' if bulk else ""
     urgent = f' <span class="badge red" title="{_e(order.get_priority_display())}">!</span>' if order.priority == "urgent" else ""
@@ -31,7 +31,7 @@ def order_row(order, *, bulk: bool) -> str:
     row_class = f' class="row-{_e(order.sla_state)}"' if order.sla_state else ""
     return (
         f'<tr data-order="{pk}" data-order-number="{number}"{row_class}>{check}'
-        f'<td class="mono"><a href="{reverse("order_detail", args=[pk])}">{number}</a>{urgent}</td>'
+        f'<td class="mono"><a href="{detail_url(pk)}">{number}</a>{urgent}</td>'
         f"<td>{_e(order.customer_shown)}{vip}</td>"
         f'<td class="addr-cell" title="{masked}">{district}</td>'
         f"<td>{_e(order.get_order_type_display())}</td>"
@@ -49,4 +49,5 @@ def order_row(order, *, bulk: bool) -> str:
 @register.simple_tag
 def order_rows(orders, bulk) -> str:
     """The list's ``<tr>`` rows, one per order."""
-    return mark_safe("\n".join(order_row(order, bulk=bool(bulk)) for order in orders))  # noqa: S308 — every value is escaped by _e or is a tag's safe output
+    detail_url = pk_url("order_detail")
+    return mark_safe("\n".join(order_row(order, bulk=bool(bulk), detail_url=detail_url) for order in orders))  # noqa: S308 — every value is escaped by _e or is a tag's safe output

@@ -47,6 +47,7 @@ from anxin.orders.workflow.services import ORDER_CREATE_ROLES, LineInput, OrderI
 from anxin.orders.workflow.transitions import NEXT, SIDE, TRANSITIONS, available_actions
 from anxin.orders.worklist import selectors
 from anxin.web.errors import add_service_errors, form_errors, render_error, ui_error
+from anxin.web.templatetags.anxin import pk_url
 
 
 def _sla_label(state: str) -> str:
@@ -466,6 +467,7 @@ def _jobs_context(request, *, failed_order: int | None = None, posted=None) -> d
     today = timezone.localdate()
     now = timezone.now()
     today_jobs, upcoming = [], []
+    detail_url = pk_url("order_detail")
     for job in jobs:
         allowed = available_actions(job, user)
         step = next((t for t in allowed if t.technician_step == NEXT), None)
@@ -475,12 +477,12 @@ def _jobs_context(request, *, failed_order: int | None = None, posted=None) -> d
         job.next_step_url = (
             reverse(step.page, args=[job.pk])
             if step and step.page
-            else f"{reverse('order_detail', args=[job.pk])}?action={step.action}"
+            else f"{detail_url(job.pk)}?action={step.action}"
             if step and step.dialog
             else ""
         )
         job.side_steps = [
-            {"transition": t, "url": f"{reverse('order_detail', args=[job.pk])}?action={t.action}"}
+            {"transition": t, "url": f"{detail_url(job.pk)}?action={t.action}"}
             for t in allowed
             if t.technician_step == SIDE
         ]

@@ -10,7 +10,7 @@ from anxin.core.limits import validate_business_date
 from anxin.orders.choices import OrderStatus, OrderType
 from anxin.orders.sla.clocks import AT_RISK, BREACHED, ON_TRACK
 from anxin.orders.worklist.selectors import ORDER_SORTS
-from anxin.web.widgets import FastSelect
+from anxin.web.widgets import FastDateInput, FastHiddenInput, FastSelect
 
 
 class OrderFilterForm(forms.Form):
@@ -24,12 +24,12 @@ class OrderFilterForm(forms.Form):
     vip = forms.ChoiceField(label=_("VIP"), required=False, widget=FastSelect)
     sla = forms.ChoiceField(label=_("SLA"), required=False, widget=FastSelect)
     created_from = forms.DateField(
-        label=_("Created from"), required=False, validators=[validate_business_date], widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Created from"), required=False, validators=[validate_business_date], widget=FastDateInput(attrs={"type": "date"})
     )
     created_to = forms.DateField(
-        label=_("Created until"), required=False, validators=[validate_business_date], widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Created until"), required=False, validators=[validate_business_date], widget=FastDateInput(attrs={"type": "date"})
     )
-    sort = forms.CharField(required=False, widget=forms.HiddenInput)
+    sort = forms.CharField(required=False, widget=FastHiddenInput)
 
     def __init__(self, *args, outlets=(), technicians=(), **kwargs):
         """``outlets`` and ``technicians``: the ``(pk, label)`` pairs offered (in the user's scope)."""

@@ -55,3 +55,15 @@ def test_status_badge_escapes():
             return "<在现场>"
 
     assert render("{% status_badge o %}", o=Row()) == '<span class="badge blue" data-status="on_site">&lt;在现场&gt;</span>'
+
+
+def test_pk_url_is_reverse():
+    from django.urls import NoReverseMatch, reverse
+
+    from anxin.web.templatetags.anxin import pk_url
+
+    detail = pk_url("order_detail")
+    for pk in (1, 42, 9_876_543_211, "7"):
+        assert detail(pk) == reverse("order_detail", args=[pk])
+    with pytest.raises(NoReverseMatch):  # a route without a pk argument
+        pk_url("healthz")

@@ -1,12 +1,14 @@
-"""FastSelect writes the markup Django's Select template writes, option for option."""
+"""FastSelect writes the markup Django's Select template writes, option for option; the fast inputs
+write what ``input.html`` writes."""
 
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from django import forms
 
-from anxin.web.widgets import FastSelect
+from anxin.web.widgets import FastDateInput, FastHiddenInput, FastSelect, FastTextInput
 
 CHOICES = [("", "All"), (1, "南京<鼓楼>网点"), (2, 'Say "hi" & go'), ("Group", [(3, "三"), (4, "四")])]
 
@@ -43,3 +45,18 @@ def test_a_form_field_renders_through_it():
     html = str(F({"outlet": "1"})["outlet"])
     assert '<select name="outlet" id="id_outlet">' in html
     assert '<option value="1" selected>' in html
+
+
+def test_inputs_same_markup_as_django():
+    pairs = [
+        (forms.DateInput(attrs={"type": "date"}), FastDateInput(attrs={"type": "date"})),
+        (forms.HiddenInput(), FastHiddenInput()),
+        (
+            forms.TextInput(attrs={"size": 18, "autofocus": True, "disabled": False}),
+            FastTextInput(attrs={"size": 18, "autofocus": True, "disabled": False}),
+        ),
+    ]
+    for django_widget, fast in pairs:
+        for value in (None, "", date(2026, 12, 4), 'x"<y>&', "2026-13-45"):
+            for attrs in (None, {"id": "id_f", "required": True}):
+                assert fast.render("f", value, attrs=attrs) == django_widget.render("f", value, attrs=attrs)
