@@ -20,11 +20,12 @@ every second; its CPU counts as the application's).
 
 Each operation runs as one batch of a fixed number of requests, randomised over the population
 (different technicians, agents, customers, outlets), from ``--clients`` threads with keep-alive
-connections, after a warm-up round. The CPU is read from ``/proc`` with psutil before and after each
-batch: user + system of the gunicorn master, its workers and the drainer (``*_ms``), and — on
-PostgreSQL — of the postgres backends serving the bench database (not the bench process's own
-connection; ``*_db_ms``); SQLite runs inside the workers (``db_cores=0``). The server's idle CPU
-(measured first, per second) is subtracted from every batch. CPU seconds per request grow on a busy
+connections, after a warm-up round, in three consecutive windows. The CPU is read from ``/proc`` with
+psutil before and after each window — user + system of the gunicorn master, its workers and the
+drainer (``*_ms``), and on PostgreSQL of the postgres backends serving the bench database (not the
+bench process's own connection; ``*_db_ms``); SQLite runs inside the workers (``db_cores=0``) — and
+an operation's figure is the median of its windows. The server's idle CPU (measured first, per
+second) is subtracted from every window. CPU seconds per request grow on a busy
 machine: the line ends with the load average at the start and the end; compare runs made under the
 same load.
 
@@ -128,6 +129,7 @@ TECH_PAGE = "/orders/jobs/"
 # The technician's job list in the API: its own endpoint once there is one, else the "my jobs" queue.
 TECH_APIS = ("/api/v1/orders/jobs", "/api/v1/orders?queue=my_jobs&page_size=50")
 PATHS = {"tech_page": TECH_PAGE, "tech_api": ""}  # --tech-page / --tech-api
+WINDOWS = 3  # metered windows per measured batch: the figure is their median
 DRAINER = """
 import signal, time, django
 django.setup()
@@ -638,52 +640,70 @@ class Bench:
     def run(self, name: str, items: list, fn, *, measure: bool = True, idle_extra: float = 0.0) -> Batch:
         """Run ``fn(conn, item, batch)`` for every item from ``self.clients`` threads; ``fn`` returns the
         number of requests it made. The CPU of the batch less the idle server's (and ``idle_extra``
-        CPU seconds per second of something else held open meanwhile)."""
+        CPU seconds per second of something else held open meanwhile).
+
+        A measured batch runs as ``WINDOWS`` consecutive windows of its items, each metered on its
+        own; its CPU per operation is the windows' median (a checkpoint, an autovacuum or a
+        neighbour's burst in one window does not move the figure), over all its operations."""
         batch = Batch(name)
-        todo = iter(items)
         lock = threading.Lock()
+        n_windows = WINDOWS if measure and len(items) >= 3 * WINDOWS else 1
+        size = -(-len(items) // n_windows)
+        per_op: list[tuple[float, float]] = []
+        started = time.monotonic()
+        for w in range(n_windows):
+            chunk = items[w * size : (w + 1) * size]
+            if not chunk:
+                continue
+            todo = iter(chunk)
+            ops_before = batch.ops
 
-        def worker():
-            conn = Http(self.port, self.base)
-            try:
-                while True:
-                    with lock:
-                        item = next(todo, None)
-                    if item is None:
-                        return
-                    t = time.perf_counter()
-                    try:
-                        n = fn(conn, item, batch)
-                    except Exception as exc:  # noqa: BLE001 - counted, reported, the run goes on
+            def worker(todo=todo):
+                conn = Http(self.port, self.base)
+                try:
+                    while True:
                         with lock:
-                            batch.errors.append(f"{type(exc).__name__}: {str(exc)[:300]}")
-                        conn.close()
-                        conn = Http(self.port, self.base)
-                        continue
-                    with lock:
-                        batch.latencies.append((time.perf_counter() - t) * 1000)
-                        batch.ops += 1
-                        batch.requests += n
-            finally:
-                conn.close()
+                            item = next(todo, None)
+                        if item is None:
+                            return
+                        t = time.perf_counter()
+                        try:
+                            n = fn(conn, item, batch)
+                        except Exception as exc:  # noqa: BLE001 - counted, reported, the run goes on
+                            with lock:
+                                batch.errors.append(f"{type(exc).__name__}: {str(exc)[:300]}")
+                            conn.close()
+                            conn = Http(self.port, self.base)
+                            continue
+                        with lock:
+                            batch.latencies.append((time.perf_counter() - t) * 1000)
+                            batch.ops += 1
+                            batch.requests += n
+                finally:
+                    conn.close()
 
-        mark, started = self.meter.mark(), time.monotonic()
-        threads = [threading.Thread(target=worker, daemon=True) for _ in range(min(self.clients, max(1, len(items))))]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
-        time.sleep(0.05)  # the workers finish the last answers' bookkeeping
-        app, db = self.meter.since(mark)
+            mark, w_started = self.meter.mark(), time.monotonic()
+            threads = [threading.Thread(target=worker, daemon=True) for _ in range(min(self.clients, max(1, len(chunk))))]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join()
+            time.sleep(0.05)  # the workers finish the last answers' bookkeeping
+            app, db = self.meter.since(mark)
+            wall = time.monotonic() - w_started
+            ops = max(1, batch.ops - ops_before)
+            per_op.append((max(0.0, app - (self.idle[0] + idle_extra) * wall) / ops, max(0.0, db - self.idle[1] * wall) / ops))
         batch.wall_s = time.monotonic() - started
-        batch.app_s = max(0.0, app - (self.idle[0] + idle_extra) * batch.wall_s)
-        batch.db_s = max(0.0, db - self.idle[1] * batch.wall_s)
+        if per_op:
+            batch.app_s = sorted(p[0] for p in per_op)[len(per_op) // 2] * batch.ops
+            batch.db_s = sorted(p[1] for p in per_op)[len(per_op) // 2] * batch.ops
         if measure:
             self.batches[name] = batch
             lat = percentile(batch.latencies, 50)
             log(
                 f"  {name:26} {batch.ops:5} ops {batch.requests:5} req  app {batch.app_ms:8.2f} ms/op  db {batch.db_ms:7.2f} ms/op"
                 f"  wall p50 {lat:7.1f} ms  {dict(sorted(batch.statuses.items()))}  errors {len(batch.errors)}"
+                + (f"  windows {' '.join(f'{1000 * p[0]:.2f}' for p in per_op)}" if len(per_op) > 1 else "")
             )
             for e in batch.errors[:3]:
                 log(f"    error: {e}")

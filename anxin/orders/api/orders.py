@@ -373,7 +373,7 @@ def list_jobs(
         job_stamps.revalidate(response, etag)
         if job_stamps.not_modified(request, etag) is not None:
             return Status(304, None)
-    jobs = list(technician_open_jobs(user=user).select_related("region"))
+    jobs = list(technician_open_jobs(user=user).select_related("region", "outlet", "technician"))
     visible = contact_visible_ids(user=user, customer_ids=[o.customer_id for o in jobs])
     names = shown_customer_names(user=user, customers=[o.customer for o in jobs])
     results = [order_out(o, user, full=o.customer_id in visible, customer_name=names[o.customer_id]) for o in jobs]

@@ -481,11 +481,7 @@ def _jobs_context(request, *, failed_order: int | None = None, posted=None) -> d
             if step and step.dialog
             else ""
         )
-        job.side_steps = [
-            {"transition": t, "url": f"{detail_url(job.pk)}?action={t.action}"}
-            for t in allowed
-            if t.technician_step == SIDE
-        ]
+        job.side_steps = [{"transition": t, "url": f"{detail_url(job.pk)}?action={t.action}"} for t in allowed if t.technician_step == SIDE]
         job.sla_state = clocks.sla_state(job, now)
         job.sla_label = _sla_label(job.sla_state)
         job.phone = _primary_phone(job.customer)

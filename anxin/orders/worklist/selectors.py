@@ -168,11 +168,12 @@ def order_search_q(q: str, *, user=None) -> Q:
 
 
 def technician_open_jobs(*, user):
-    """The logged-in technician's jobs in the field (assigned … on site), earliest appointment first."""
+    """The logged-in technician's jobs in the field (assigned … on site), earliest appointment first,
+    with what a job card shows (customer, address, phones, lines); the API adds its other relations."""
     return (
         WorkOrder.objects.visible_to(user)
         .filter(technician__user=user, status__in=FIELD_STATUSES)
-        .select_related("customer", "address", "outlet", "technician")
+        .select_related("customer", "address")
         .prefetch_related("customer__phones", shown_lines())
         .order_by(F("appointment_start").asc(nulls_last=True), "created_at", "id")
     )
