@@ -24,11 +24,10 @@ def customer_row(row, *, search: bool, detail_url=None) -> str:
     phone = _e(row.phone_html) if row.phone_html else _e(row.phones[0] if row.phones else "—")
     more = f' <span class="muted">+{len(row.phones) - 1}</span>' if len(row.phones) > 1 else ""
     shown = _e(row.address_html) if row.address_html else _e(row.address_text or "—")
-    review = (
-        f' <span class="badge amber" title="{_e(_("The address could not be matched to a district; please correct it."))}">{_e(_("Needs correction"))}</span>'
-        if address is not None and address.needs_review
-        else ""
-    )
+    review = ""
+    if address is not None and address.needs_review:
+        why, label = _("The address could not be matched to a district; please correct it."), _("Needs correction")
+        review = f' <span class="badge amber" title="{_e(why)}">{_e(label)}</span>'
     tier = _e(address.get_market_tier_display()) if address else ""
     matched = ""
     if search:

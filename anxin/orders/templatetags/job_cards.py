@@ -23,11 +23,10 @@ def _lines(job) -> str:
     items = []
     for line in job.line_list:
         model = line.product_model
-        level = (
-            f' · <span class="badge light">{_e(_("difficulty %(level)s") % {"level": line.fault_code.difficulty})}</span>'
-            if line.fault_code_id
-            else ""
-        )
+        level = ""
+        if line.fault_code_id:
+            difficulty = _("difficulty %(level)s") % {"level": line.fault_code.difficulty}
+            level = f' · <span class="badge light">{_e(difficulty)}</span>'
         items.append(
             f'<li>{_e(model.category.name)} <span class="mono small">{_e(model.code)}</span> · {_e(line.symptom or "—")}{level}</li>'
         )
@@ -79,11 +78,13 @@ def job_card(job, *, csrf: str, jobs_url: str, error=None, detail_url=None) -> s
     lines_badge = f" ×{count}" if count > 1 else ""
     vip = '<span class="badge vip">VIP</span>' if job.is_vip else ""
     if job.checked_in_at:
-        sla = f'<span class="small muted">{_e(_("Checked in at %(at)s") % {"at": _date(job.checked_in_at, "H:i")})}</span>'
+        checked_in = _("Checked in at %(at)s") % {"at": _date(job.checked_in_at, "H:i")}
+        sla = f'<span class="small muted">{_e(checked_in)}</span>'
     else:
         sla = sla_clock(job.sla_state, job.sla_label, job.visit_deadline)
     phone = f' · <a class="mono" href="tel:{_e(job.phone)}" data-call>{_e(job.phone)}</a>' if job.phone else ""
     description = f'<div class="small muted pre">{_e(job.description)}</div>' if job.description else ""
+    more = _("Order details")
     return (
         f'<article class="job-card{" job-failed" if job.failed else ""}" data-job="{_e(job.number)}" data-status="{_e(job.status)}">'
         f'<header class="job-top"><span class="job-window">{time_window(job.appointment_start, job.appointment_end)}</span>'
@@ -93,7 +94,7 @@ def job_card(job, *, csrf: str, jobs_url: str, error=None, detail_url=None) -> s
         f'<div class="job-customer">{_e(job.customer.name)}{phone}</div>'
         f'<ul class="job-lines">{_lines(job)}</ul>'
         f"{description}{_step(job, csrf=csrf, jobs_url=jobs_url)}{_errors(job, error)}{_side(job)}"
-        f'<a class="job-more small" href="{detail_url(job.pk)}">{_e(_("Order details"))} ›</a>'
+        f'<a class="job-more small" href="{detail_url(job.pk)}">{_e(more)} ›</a>'
         "</article>"
     )
 
