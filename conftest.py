@@ -30,6 +30,21 @@ def _fresh_identity_cache():
     caches["identity"].clear()
 
 
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A real Redis for the tests that need one: ``ANXIN_TEST_REDIS_URL`` when set, else a private
+    ``redis-server`` without persistence (``tests/servers.py``), one per test process. Tests share
+    it: each keeps to a channel or key prefix of its own."""
+    if os.environ.get("ANXIN_TEST_REDIS_URL"):
+        yield os.environ["ANXIN_TEST_REDIS_URL"]
+        return
+    from tests.servers import RedisServer
+
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server.url(13)
+    server.stop()
+
+
 @pytest.fixture
 def world(db):
     from anxin.testing import build_world

@@ -5,30 +5,22 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 
 import pytest
 
 from anxin.core.cache import ReusingRedisCache
 
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    if os.environ.get("ANXIN_TEST_REDIS_URL"):
-        yield os.environ["ANXIN_TEST_REDIS_URL"]
-        return
-    from tests.servers import RedisServer
-
-    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
-    yield server.url(12)
-    server.stop()
+KEYS = ["before", "child", "counter", "gone", "kept", *(f"k{i}" for i in range(20))]
 
 
 @pytest.fixture
 def cache(redis_url):
-    backend = ReusingRedisCache(redis_url, {"KEY_PREFIX": f"t{os.getpid()}"})
-    backend.clear()
+    # The run's Redis (root conftest) may be shared: a prefix of this test's own, its keys removed
+    # one by one rather than the database flushed.
+    backend = ReusingRedisCache(redis_url, {"KEY_PREFIX": f"cache-test-{uuid.uuid4().hex}"})
     yield backend
-    backend.clear()
+    backend.delete_many(KEYS)
 
 
 def test_one_client_per_pool_for_every_call(cache, monkeypatch):

@@ -15,10 +15,9 @@ from anxin.web.templatetags.anxin import esc as _e
 register = template.Library()
 
 
-def customer_row(row, *, search: bool, detail_url=None) -> str:
+def customer_row(row, *, search: bool, detail_url) -> str:
     """One ``<tr>`` for a ``views.CustomerRow`` (a page's or a search's; a dealer's rows are partial)."""
     c, address = row.customer, row.address
-    detail_url = detail_url or pk_url("customer_detail")
     name = _e(row.name_html) if row.name_html else _e(row.name or "—")
     vip = ' <span class="badge vip">VIP</span>' if c.is_vip and not row.partial else ""
     phone = _e(row.phone_html) if row.phone_html else _e(row.phones[0] if row.phones else "—")

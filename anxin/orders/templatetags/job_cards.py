@@ -70,10 +70,9 @@ def _side(job) -> str:
     return f'<div class="job-side small" data-side-steps>{links}</div>'
 
 
-def job_card(job, *, csrf: str, jobs_url: str, error=None, detail_url=None) -> str:
+def job_card(job, *, csrf: str, jobs_url: str, error=None, detail_url) -> str:
     """One ``<article>`` for ``job`` as the job list decorates it (``line_list``, ``phone``,
     ``sla_state`` / ``sla_label``, ``next_step`` / ``next_step_url``, ``side_steps``, ``failed``)."""
-    detail_url = detail_url or pk_url("order_detail")
     count = len(job.line_list)
     lines_badge = f" ×{count}" if count > 1 else ""
     vip = '<span class="badge vip">VIP</span>' if job.is_vip else ""

@@ -16,11 +16,10 @@ from anxin.web.templatetags.anxin import esc as _e
 register = template.Library()
 
 
-def order_row(order, *, bulk: bool, detail_url=None) -> str:
+def order_row(order, *, bulk: bool, detail_url) -> str:
     """One ``<tr>`` of the order list for ``order`` as the list view decorates it (``masked_address``,
     ``sla_state`` / ``sla_label``, ``age_label``, ``customer_shown``, ``line_count``)."""
     pk, number, address, technician = order.pk, _e(order.number), order.address, order.technician
-    detail_url = detail_url or pk_url("order_detail")
     masked = _e(order.masked_address)
     check = f'<td><input type="checkbox" name="ids" value="{pk}" data-bulk-id aria-label="{number}"></td>' if bulk else ""
     urgent = f' <span class="badge red" title="{_e(order.get_priority_display())}">!</span>' if order.priority == "urgent" else ""

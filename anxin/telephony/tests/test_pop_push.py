@@ -1,29 +1,15 @@
 """The push channel's brokers (decision 0051): the embedded one rings this process's waiters; the Redis
 one carries an announcement from one process's broker to another's subscribers, and falls back to
-this process when Redis cannot be reached. Redis is a private ``redis-server`` of this module
-(``tests/servers.py``), or ``ANXIN_TEST_REDIS_URL`` when set; pub/sub ignores the database number,
-so each test takes a channel of its own."""
+this process when Redis cannot be reached. Redis is the test run's (``redis_url`` in the root
+conftest); pub/sub ignores the database number, so each test takes a channel of its own."""
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
 
 from anxin.telephony import pop_push
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    if os.environ.get("ANXIN_TEST_REDIS_URL"):
-        yield os.environ["ANXIN_TEST_REDIS_URL"]
-        return
-    from tests.servers import RedisServer
-
-    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
-    yield server.url(13)
-    server.stop()
 
 
 def test_local_broker_rings_only_the_addressed_waiters():
